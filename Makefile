@@ -1,0 +1,76 @@
+# SwiftJK — build, test and run. `apxs` is the single source of httpd paths.
+APXS    ?= apxs
+SWIFT   ?= swift
+CONFIG  ?= release
+PYTHON  ?= python3
+HTTPD   ?= $(shell $(APXS) -q SBINDIR 2>/dev/null)/$(shell $(APXS) -q TARGET 2>/dev/null)
+export HTTPD_INCLUDEDIR := $(shell $(APXS) -q INCLUDEDIR 2>/dev/null)
+export APR_INCLUDEDIR   := $(shell $(APXS) -q APR_INCLUDEDIR 2>/dev/null)
+LIBEXECDIR := $(shell $(APXS) -q LIBEXECDIR 2>/dev/null)
+BIN        := .build/$(CONFIG)
+# lld turns GOT entries of hidden Swift metadata into relative relocations, so nothing but
+# jk_module remains in .dynsym (the default linker leaves LOCAL entries there).
+SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xlinker --version-script=$(CURDIR)/exports.map
+
+.PHONY: all install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench fuzz clean deps FORCE
+
+all: mod_swiftjk.so swiftjk
+
+# The module: Swift runtime linked statically, only jk_module exported, stripped with a debuglink.
+mod_swiftjk.so: FORCE
+	@test -n "$(HTTPD_INCLUDEDIR)" || { echo "apxs not found: install apache2-dev (or run 'make deps')" >&2; exit 1; }
+	$(SWIFTBUILD) --product mod_swiftjk
+	cp $(BIN)/libmod_swiftjk.so $@.tmp
+	objcopy --only-keep-debug $@.tmp mod_swiftjk.debug
+	strip --strip-unneeded $@.tmp
+	objcopy --add-gnu-debuglink=mod_swiftjk.debug $@.tmp
+	mv -f $@.tmp $@
+
+# The configuration checker.
+swiftjk: FORCE
+	$(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib --product swiftjk
+	install -m 755 $(BIN)/swiftjk $@
+
+# install(1) replaces the inode: never copy over a .so that httpd has mapped.
+install: mod_swiftjk.so
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 644 mod_swiftjk.so $(DESTDIR)$(LIBEXECDIR)/mod_swiftjk.so
+
+test: unit-test abi-check exports-check smoke-test e2e
+
+unit-test:
+	$(SWIFT) test
+
+# The C prototypes in swiftjk_abi.h against what Swift really exports.
+abi-check: mod_swiftjk.so
+	printf '#include "swiftjk_abi.h"\n#include "SwiftJK-Swift.h"\n' | \
+	  clang -fsyntax-only -Werror -x c -ISources/CSwiftJKABI/include -I$(BIN)/SwiftJK.build/include -
+	@echo "abi-check: prototypes match"
+
+exports-check: mod_swiftjk.so
+	test "$$(nm -D --defined-only mod_swiftjk.so | awk '{print $$3}')" = jk_module
+	! readelf -d mod_swiftjk.so | grep NEEDED | grep -i swift
+	@echo "exports-check: only jk_module exported, no Swift library needed"
+
+smoke-test: mod_swiftjk.so
+	HTTPD=$(HTTPD) ./IntegrationTests/smoke.sh $(CURDIR)/mod_swiftjk.so
+
+e2e: mod_swiftjk.so
+	JK_MODULE_SO=$(CURDIR)/mod_swiftjk.so $(PYTHON) IntegrationTests/run.py
+
+deps:
+	./scripts/install-deps.sh
+
+demo: deps mod_swiftjk.so
+	$(PYTHON) demo/demo.py --module $(CURDIR)/mod_swiftjk.so
+
+demo-stop:
+	$(PYTHON) demo/demo.py --stop
+
+bench: mod_swiftjk.so
+	$(PYTHON) bench/bench.py --module $(CURDIR)/mod_swiftjk.so
+
+clean:
+	rm -rf .build mod_swiftjk.so mod_swiftjk.debug mod_swiftjk.so.tmp swiftjk IntegrationTests/run
+
+FORCE:

@@ -1,0 +1,185 @@
+/*
+ * swiftjk_abi.h — the whole contract between the C shim (mod_jk.c, host.c) and Swift.
+ *
+ * No httpd or APR types cross it: httpd objects travel as `void *`, and Swift reaches httpd only
+ * through the callback tables below. `make abi-check` compiles this header together with the
+ * Swift-generated SwiftJK-Swift.h, so a Swift signature that drifts from a prototype here fails
+ * the build (architecture.md §10.1).
+ *
+ * Lifetimes: every string passed into Swift is valid for the duration of the call only, unless
+ * stated otherwise. Every string passed to a callback is copied by C (into r->pool) when httpd
+ * keeps it.
+ */
+#ifndef SWIFTJK_ABI_H
+#define SWIFTJK_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A name/value pair of NUL-terminated strings. */
+typedef struct sjk_header {
+    const char *name;
+    const char *value;
+} sjk_header;
+
+/* Log levels, mod_jk's order (jk_logger.h). */
+enum {
+    SJK_LOG_TRACE = 0,
+    SJK_LOG_DEBUG = 1,
+    SJK_LOG_INFO = 2,
+    SJK_LOG_WARN = 3,
+    SJK_LOG_ERROR = 4,
+    SJK_LOG_EMERG = 5
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Configuration time
+ * ------------------------------------------------------------------------------------------- */
+
+/* One Jk* directive as httpd parsed it: name, arguments, where it was written. */
+typedef struct sjk_directive {
+    const char *name;
+    const char *const *args;
+    int nargs;
+    const char *file;
+    int line;
+    /* The enclosing <Location>/<Directory> path (cmd->path), or NULL at server level. */
+    const char *location;
+} sjk_directive;
+
+/* One server_rec: the main server first, then each <VirtualHost> in order. */
+typedef struct sjk_server {
+    const char *server_name;   /* s->server_hostname, may be NULL */
+    int port;                  /* s->port */
+    int is_virtual;
+    const char *defn_file;     /* where the <VirtualHost> starts, NULL for the main server */
+    int defn_line;
+    const sjk_directive *directives;
+    int n_directives;
+} sjk_server;
+
+/* Callbacks available while the configuration is read and resources are created. */
+typedef struct sjk_config_host {
+    void *ctx;
+    /* ap_log_error on the main server; `startup` = print raw to the console (APLOG_STARTUP). */
+    void (*log)(void *ctx, int level, int startup, const char *message);
+    /* ap_open_piped_log; returns the write descriptor, or -1. */
+    int (*open_piped_log)(void *ctx, const char *command);
+} sjk_config_host;
+
+typedef struct sjk_startup {
+    const sjk_config_host *host;
+    const char *server_root;
+    const char *runtime_dir;      /* ap_runtime_dir_relative(p, "") */
+    int threads_per_child;        /* AP_MPMQ_MAX_THREADS; 1 under prefork */
+    int max_daemons;              /* AP_MPMQ_MAX_DAEMON_USED or MAX_DAEMONS */
+    int is_config_test;           /* apache2 -t */
+    int is_first_pass;            /* AP_SQ_MS_CREATE_PRE_CONFIG: the process will reload us */
+    int parent_pid;
+    const char *mpm_name;         /* ap_show_mpm() */
+    const sjk_server *servers;
+    int n_servers;
+} sjk_startup;
+
+/* ---------------------------------------------------------------------------------------------
+ * Request time
+ * ------------------------------------------------------------------------------------------- */
+
+/* Callbacks into httpd for one request (host.c). `r` is the request_rec. */
+typedef struct sjk_request_host {
+    /* ap_get_client_block: >0 bytes read, 0 end of body, <0 client error. */
+    long (*read_body)(void *r, char *buf, size_t len);
+    /* Sets status, status line "<status> <reason>" and headers; Content-Type through
+       ap_set_content_type. Returns 0, or -1 when the client is gone. */
+    int (*start_response)(void *r, int status, const char *reason, const sjk_header *headers, int n);
+    /* ap_rwrite: 0, or -1 when the client is gone. */
+    int (*write)(void *r, const char *buf, size_t len);
+    /* ap_rflush: 0, or -1. */
+    int (*flush)(void *r);
+    /* r->subprocess_env, NULL when unset. */
+    const char *(*get_env)(void *r, const char *name);
+    /* apr_table_set(r->notes, …): copies. */
+    void (*set_note)(void *r, const char *name, const char *value);
+} sjk_request_host;
+
+/* What translate_name passes to Swift. */
+typedef struct sjk_translate_view {
+    void *r;
+    const sjk_request_host *host;
+    int server_index;
+    const char *uri;                /* r->uri, %-decoded by httpd */
+} sjk_translate_view;
+
+/* Everything the handler needs from request_rec; headers are a zero-copy view of
+   r->headers_in. */
+typedef struct sjk_request_view {
+    void *r;
+    const sjk_request_host *host;
+    int server_index;
+    int worker_index;               /* from translate_name, or -1 */
+    const char *worker_name;        /* JK_WORKER_NAME env (SetHandler jakarta-servlet), or NULL */
+    const char *method;
+    const char *protocol;
+    const char *uri;                /* r->uri */
+    const char *unparsed_uri;       /* r->unparsed_uri */
+    const char *args;               /* r->args, or NULL */
+    const char *remote_addr;        /* r->useragent_ip */
+    const char *peer_addr;          /* r->connection->client_ip */
+    const char *remote_host;        /* ap_get_remote_host(REMOTE_HOST), or NULL */
+    int remote_port;
+    const char *local_addr;         /* r->connection->local_ip */
+    int local_port;
+    const char *server_name;        /* ap_get_server_name_for_url */
+    int server_port;                /* ap_get_server_port */
+    const char *remote_user;        /* r->user, or NULL */
+    const char *auth_type;          /* r->ap_auth_type, or NULL */
+    const sjk_header *headers_in;
+    int n_headers_in;
+    int64_t content_length;         /* -1 when chunked or unknown */
+    int header_only;                /* HEAD */
+} sjk_request_view;
+
+/* Result codes of sjk_translate. */
+enum {
+    SJK_DECLINED = -1,
+    SJK_MAPPED = 0
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Swift entry points (@c in Sources/SwiftJK/Exports.swift)
+ * ------------------------------------------------------------------------------------------- */
+
+/* check_config: parse and validate every directive and the workers file. Returns the retained
+   configuration, or NULL after logging the errors (httpd then refuses to start; apache2 -t
+   fails). */
+void *sjk_config_create(const sjk_startup *startup);
+
+/* post_config (real pass only): open log files and create the shared memory. 0 or -1. */
+int sjk_config_open_resources(void *config, const sjk_startup *startup);
+
+/* pconf cleanup: closes what the configuration opened and releases it. */
+void sjk_config_release(void *config);
+
+/* child_init: builds the per-child runtime (pools, watchdog). Returns it retained. */
+void *sjk_child_create(void *config);
+
+/* child pool cleanup. */
+void sjk_child_release(void *runtime);
+
+/* translate_name: maps r->uri to a worker. Returns SJK_MAPPED with *worker_index set (and the
+   note JK_WORKER_NAME set through the host), SJK_DECLINED, or an HTTP status (400) to refuse. */
+int sjk_translate(const sjk_translate_view *view, void *runtime, int *worker_index);
+
+/* handler: serves a request mapped to a worker. Returns 0 (OK: response written) or an HTTP
+   status for httpd to answer with (503, 502, 504, 413, 400, 500). */
+int sjk_handle(const sjk_request_view *view, void *runtime);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWIFTJK_ABI_H */

@@ -1,0 +1,104 @@
+/*
+ * host.c — the sjk_request_host callbacks over request_rec: one short function each, no policy.
+ * Everything httpd keeps after the call is copied into r->pool here (Swift strings live only
+ * for the duration of a call).
+ */
+#include "CSwiftJKShim.h"
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_script.h"
+#include "apr_strings.h"
+#include "apr_tables.h"
+#include "apr_date.h"
+
+#include <strings.h>
+
+static long host_read_body(void *rv, char *buf, size_t len)
+{
+    request_rec *r = rv;
+    return ap_get_client_block(r, buf, (apr_size_t)len);
+}
+
+static int host_start_response(void *rv, int status, const char *reason,
+                               const sjk_header *headers, int n)
+{
+    request_rec *r = rv;
+    int i;
+    r->status = status;
+    /* Tomcat puts the numeric code into the reason ("200"): pass it on as mod_jk does. */
+    if (reason && *reason)
+        r->status_line = apr_psprintf(r->pool, "%d %s", status, reason);
+    else
+        r->status_line = NULL;
+    for (i = 0; i < n; i++) {
+        const char *name = headers[i].name;
+        const char *value = headers[i].value;
+        if (!strcasecmp(name, "Content-Type")) {
+            ap_set_content_type(r, apr_pstrdup(r->pool, value));
+        }
+        else if (!strcasecmp(name, "Location")) {
+            apr_table_set(r->headers_out, name, value);
+        }
+        else if (!strcasecmp(name, "Content-Length")) {
+            apr_off_t length = 0;
+            char *end = NULL;
+            if (apr_strtoff(&length, value, &end, 10) == APR_SUCCESS && end && *end == '\0' && length >= 0)
+                ap_set_content_length(r, length);
+            else
+                apr_table_set(r->headers_out, name, value);
+        }
+        else if (!strcasecmp(name, "Last-Modified")) {
+            /* Let httpd's conditional GET logic see it (mod_jk does the same). */
+            ap_update_mtime(r, apr_date_parse_http(value));
+            ap_set_last_modified(r);
+            apr_table_set(r->headers_out, name, value);
+        }
+        else {
+            apr_table_add(r->headers_out, name, value);
+        }
+    }
+    return r->connection->aborted ? -1 : 0;
+}
+
+static int host_write(void *rv, const char *buf, size_t len)
+{
+    request_rec *r = rv;
+    if (len == 0)
+        return 0;
+    if (ap_rwrite(buf, (int)len, r) < 0 || r->connection->aborted)
+        return -1;
+    return 0;
+}
+
+static int host_flush(void *rv)
+{
+    request_rec *r = rv;
+    if (ap_rflush(r) < 0 || r->connection->aborted)
+        return -1;
+    return 0;
+}
+
+static const char *host_get_env(void *rv, const char *name)
+{
+    request_rec *r = rv;
+    return apr_table_get(r->subprocess_env, name);
+}
+
+static void host_set_note(void *rv, const char *name, const char *value)
+{
+    request_rec *r = rv;
+    apr_table_set(r->notes, name, value);
+}
+
+const sjk_request_host sjk_shim_request_host = {
+    host_read_body,
+    host_start_response,
+    host_write,
+    host_flush,
+    host_get_env,
+    host_set_note,
+};

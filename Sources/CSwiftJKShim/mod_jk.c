@@ -1,0 +1,418 @@
+/*
+ * mod_jk.c — the httpd side of SwiftJK: the module structure `jk_module` (its name field is
+ * "mod_jk.c", so <IfModule mod_jk.c> keeps working), the complete mod_jk directive table, and the
+ * hooks. No policy lives here: directives are recorded as written and handed to Swift, which
+ * parses, validates and decides (Sources/SwiftJK). Each hook is a few lines around one call.
+ */
+#include "CSwiftJKShim.h"
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_main.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_mpm.h"
+#include "apr_strings.h"
+#include "apr_tables.h"
+#include "apr_lib.h"
+
+#include <unistd.h>
+#include <string.h>
+#include <stdint.h>
+
+module AP_MODULE_DECLARE_DATA jk_module;
+
+#define JK_HANDLER "jakarta-servlet"
+
+typedef struct {
+    apr_array_header_t *directives; /* sjk_directive, this server's own */
+    int index;                      /* position in the server chain, main = 0 */
+    void *config;                   /* Swift Configuration */
+    void *runtime;                  /* Swift Runtime, per child */
+} sjk_server_conf;
+
+static sjk_server_conf *server_conf(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &jk_module);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Directives: every handler records {name, args, file, line, location} and decides nothing.
+ * ------------------------------------------------------------------------------------------- */
+
+static const char *record(cmd_parms *cmd, int nargs, const char **args)
+{
+    sjk_server_conf *conf = server_conf(cmd->server);
+    sjk_directive *d = apr_array_push(conf->directives);
+    const char **copy = apr_pcalloc(cmd->pool, sizeof(char *) * (nargs + 1));
+    int i;
+    for (i = 0; i < nargs; i++)
+        copy[i] = apr_pstrdup(cmd->pool, args[i]);
+    d->name = cmd->cmd->name;
+    d->args = copy;
+    d->nargs = nargs;
+    d->file = cmd->directive ? cmd->directive->filename : "?";
+    d->line = cmd->directive ? cmd->directive->line_num : 0;
+    d->location = cmd->path ? apr_pstrdup(cmd->pool, cmd->path) : NULL;
+    return NULL;
+}
+
+static const char *rec_take1(cmd_parms *cmd, void *dc, const char *a)
+{
+    const char *args[1] = { a };
+    (void)dc;
+    return record(cmd, 1, args);
+}
+
+static const char *rec_take12(cmd_parms *cmd, void *dc, const char *a, const char *b)
+{
+    const char *args[2] = { a, b };
+    (void)dc;
+    return record(cmd, b ? 2 : 1, args);
+}
+
+static const char *rec_raw(cmd_parms *cmd, void *dc, const char *raw)
+{
+    const char *args[1] = { raw };
+    (void)dc;
+    return record(cmd, 1, args);
+}
+
+static const char *rec_flag(cmd_parms *cmd, void *dc, int on)
+{
+    const char *args[1] = { on ? "On" : "Off" };
+    (void)dc;
+    return record(cmd, 1, args);
+}
+
+static const char *rec_iterate(cmd_parms *cmd, void *dc, const char *word)
+{
+    const char *args[1] = { word };
+    (void)dc;
+    return record(cmd, 1, args);
+}
+
+#define TAKE1(name, help) AP_INIT_TAKE1(name, rec_take1, NULL, RSRC_CONF, help)
+#define TAKE12(name, help) AP_INIT_TAKE12(name, rec_take12, NULL, RSRC_CONF, help)
+
+/* The complete mod_jk 1.2 directive table (native/apache-2.0/mod_jk.c), same arities and
+ * contexts, so every existing mod_jk configuration parses. */
+static const command_rec jk_cmds[] = {
+    TAKE1("JkWorkersFile", "The name of a worker file for the Tomcat servlet containers"),
+    AP_INIT_RAW_ARGS("JkWorkerProperty", rec_raw, NULL, RSRC_CONF, "Set workers.properties formated directive"),
+    TAKE1("JkShmFile", "The name of the shared memory file (Unix)"),
+    TAKE1("JkShmSize", "Size of the shared memory file in KBytes"),
+    AP_INIT_TAKE12("JkMount", rec_take12, NULL, RSRC_CONF | ACCESS_CONF,
+                   "A mount point from a context to a servlet-engine worker"),
+    AP_INIT_TAKE12("JkUnMount", rec_take12, NULL, RSRC_CONF | ACCESS_CONF,
+                   "A no mount point from a context to a servlet-engine worker"),
+    TAKE1("JkMountFile", "File containing context mounts to a servlet-engine worker"),
+    TAKE1("JkMountFileReload", "Minimum number of seconds between mount file reload checks"),
+    TAKE1("JkMountCopy", "Should the base server mounts be copied to the virtual server"),
+    TAKE1("JkAutoAlias", "Automatically Alias webapp context directories into the Apache document space"),
+    TAKE1("JkWorkerIndicator", "Name of the Apache environment that contains the worker name"),
+    TAKE1("JkWatchdogInterval", "Interval for the watchdog thread in seconds"),
+    TAKE1("JkLogFile", "Full path to the Tomcat module log file"),
+    TAKE1("JkLogLevel", "The Tomcat module log level, can be trace, debug, info, warn, error or emerg"),
+    TAKE1("JkLogStampFormat", "The Tomcat module log format, follow strftime syntax"),
+    TAKE1("JkRequestLogFormat", "The mod_jk module request log format string"),
+    TAKE1("JkRequestIdIndicator", "Name of the Apache environment that contains the request id"),
+    AP_INIT_FLAG("JkExtractSSL", rec_flag, NULL, RSRC_CONF,
+                 "Turns on SSL processing and information gathering by mod_jk"),
+    TAKE1("JkHTTPSIndicator", "Name of the Apache environment that contains SSL indication"),
+    TAKE1("JkSSLPROTOCOLIndicator", "Name of the Apache environment that contains the SSL protocol name"),
+    TAKE1("JkCERTSIndicator", "Name of the Apache environment that contains SSL client certificates"),
+    TAKE1("JkCIPHERIndicator", "Name of the Apache environment that contains SSL client cipher"),
+    TAKE1("JkSESSIONIndicator", "Name of the Apache environment that contains SSL session"),
+    TAKE1("JkKEYSIZEIndicator", "Name of the Apache environment that contains SSL key size in use"),
+    TAKE1("JkCERTCHAINPrefix", "Name of the Apache environment (prefix) that contains SSL client chain certificates"),
+    TAKE1("JkRemoteAddrIndicator", "Name of the Apache environment that contains the remote address"),
+    TAKE1("JkRemotePortIndicator", "Name of the Apache environment that contains the remote port"),
+    TAKE1("JkRemoteHostIndicator", "Name of the Apache environment that contains the remote host name"),
+    TAKE1("JkRemoteUserIndicator", "Name of the Apache environment that contains the remote user name"),
+    TAKE1("JkAuthTypeIndicator", "Name of the Apache environment that contains the type of authentication"),
+    TAKE1("JkLocalNameIndicator", "Name of the Apache environment that contains the local name"),
+    TAKE1("JkLocalAddrIndicator", "Name of the Apache environment that contains the local IP address"),
+    TAKE1("JkLocalPortIndicator", "Name of the Apache environment that contains the local port"),
+    TAKE1("JkIgnoreCLIndicator", "Name of the Apache environment that forces to ignore a request Content-Length header"),
+    AP_INIT_ITERATE("JkOptions", rec_iterate, NULL, RSRC_CONF,
+                    "Set one of more options to configure the mod_jk module"),
+    TAKE12("JkEnvVar", "Adds a name of environment variable and an optional value that should be sent to servlet-engine"),
+    TAKE12("JkStripSession", "Should the server strip the jsessionid from unmapped URLs"),
+    { NULL }
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Server configuration: own directives only; Swift applies mod_jk's inheritance.
+ * ------------------------------------------------------------------------------------------- */
+
+static void *create_server_config(apr_pool_t *p, server_rec *s)
+{
+    sjk_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
+    (void)s;
+    conf->directives = apr_array_make(p, 8, sizeof(sjk_directive));
+    return conf;
+}
+
+static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
+{
+    sjk_server_conf *add = addv;
+    sjk_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
+    (void)basev;
+    conf->directives = add->directives;
+    return conf;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Startup: check_config parses (so apache2 -t reports errors), post_config opens resources.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Context of the startup callbacks. */
+typedef struct {
+    server_rec *server;
+    apr_pool_t *pool;
+} shim_ctx;
+
+static void startup_log(void *ctx, int level, int console, const char *message)
+{
+    server_rec *s = ((shim_ctx *)ctx)->server;
+    int ap_level = level >= SJK_LOG_EMERG ? APLOG_EMERG
+                 : level >= SJK_LOG_ERROR ? APLOG_ERR
+                 : level >= SJK_LOG_WARN ? APLOG_WARNING
+                 : level >= SJK_LOG_INFO ? APLOG_INFO : APLOG_DEBUG;
+    ap_log_error(APLOG_MARK, ap_level | (console ? APLOG_STARTUP : 0), 0, s, "%s", message);
+}
+
+static int open_piped(void *ctx, const char *command)
+{
+    shim_ctx *c = ctx;
+    piped_log *pl = ap_open_piped_log(c->pool, command);
+    apr_os_file_t fd;
+    if (!pl || apr_os_file_get(&fd, ap_piped_log_write_fd(pl)) != APR_SUCCESS)
+        return -1;
+    return (int)fd;
+}
+
+/* Fills an sjk_startup describing every server and its recorded directives. */
+static void describe(sjk_startup *st, sjk_config_host *host, apr_pool_t *p, server_rec *main_server)
+{
+    server_rec *s;
+    int n = 0, i = 0, threads = 1, daemons = 1;
+    sjk_server *servers;
+    for (s = main_server; s; s = s->next)
+        n++;
+    servers = apr_pcalloc(p, sizeof(sjk_server) * n);
+    for (s = main_server; s; s = s->next, i++) {
+        sjk_server_conf *conf = server_conf(s);
+        conf->index = i;
+        servers[i].server_name = s->server_hostname;
+        servers[i].port = s->port;
+        servers[i].is_virtual = s->is_virtual;
+        servers[i].defn_file = s->is_virtual ? s->defn_name : NULL;
+        servers[i].defn_line = s->defn_line_number;
+        servers[i].directives = (const sjk_directive *)conf->directives->elts;
+        servers[i].n_directives = conf->directives->nelts;
+    }
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
+    memset(st, 0, sizeof(*st));
+    st->host = host;
+    st->server_root = ap_server_root;
+    st->runtime_dir = ap_runtime_dir_relative(p, "");
+    st->threads_per_child = threads > 0 ? threads : 1;
+    st->max_daemons = daemons > 0 ? daemons : 1;
+    st->is_config_test = ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST;
+    st->is_first_pass = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
+    st->parent_pid = (int)getpid();
+    st->mpm_name = ap_show_mpm();
+    st->servers = servers;
+    st->n_servers = n;
+}
+
+static apr_status_t release_config(void *config)
+{
+    sjk_config_release(config);
+    return APR_SUCCESS;
+}
+
+static int jk_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    shim_ctx ctx = { s, pconf };
+    sjk_config_host host = { &ctx, startup_log, NULL };
+    sjk_startup st;
+    void *config;
+    server_rec *v;
+    (void)plog;
+    describe(&st, &host, ptemp, s);
+    config = sjk_config_create(&st);
+    if (!config)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    apr_pool_cleanup_register(pconf, config, release_config, apr_pool_cleanup_null);
+    for (v = s; v; v = v->next)
+        server_conf(v)->config = config;
+    return OK;
+}
+
+static int jk_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    shim_ctx ctx = { s, pconf };
+    sjk_config_host host = { &ctx, startup_log, open_piped };
+    sjk_startup st;
+    sjk_server_conf *conf = server_conf(s);
+    (void)plog;
+    /* The first startup pass unloads the module right after: create nothing. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    if (!conf->config)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    describe(&st, &host, ptemp, s);
+    if (sjk_config_open_resources(conf->config, &st) != 0)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    return OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Children
+ * ------------------------------------------------------------------------------------------- */
+
+static apr_status_t release_runtime(void *runtime)
+{
+    sjk_child_release(runtime);
+    return APR_SUCCESS;
+}
+
+static void jk_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    sjk_server_conf *conf = server_conf(s);
+    void *runtime;
+    server_rec *v;
+    if (!conf->config)
+        return;
+    runtime = sjk_child_create(conf->config);
+    if (!runtime)
+        return;
+    apr_pool_cleanup_register(pchild, runtime, release_runtime, apr_pool_cleanup_null);
+    for (v = s; v; v = v->next)
+        server_conf(v)->runtime = runtime;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Requests
+ * ------------------------------------------------------------------------------------------- */
+
+/* Worker index chosen at translate_name, kept for the handler (index + 1; 0 = none). */
+static void set_worker_index(request_rec *r, int index)
+{
+    ap_set_module_config(r->request_config, &jk_module, (void *)(intptr_t)(index + 1));
+}
+
+static int get_worker_index(request_rec *r)
+{
+    return (int)(intptr_t)ap_get_module_config(r->request_config, &jk_module) - 1;
+}
+
+static int jk_translate(request_rec *r)
+{
+    sjk_server_conf *conf = server_conf(r->server);
+    sjk_translate_view view;
+    int index = -1, rc;
+    if (r->proxyreq || !conf->runtime || !r->uri)
+        return DECLINED;
+    view.r = r;
+    view.host = &sjk_shim_request_host;
+    view.server_index = conf->index;
+    view.uri = r->uri;
+    rc = sjk_translate(&view, conf->runtime, &index);
+    if (rc == SJK_MAPPED) {
+        r->handler = JK_HANDLER;
+        set_worker_index(r, index);
+        return DECLINED; /* let other translators set r->filename, as mod_jk does */
+    }
+    return rc == SJK_DECLINED ? DECLINED : rc;
+}
+
+static int jk_map_to_storage(request_rec *r)
+{
+    /* A mapped request is not a file: skip the directory walk (mod_jk does the same). */
+    if (r->handler && !strcmp(r->handler, JK_HANDLER) && get_worker_index(r) >= 0) {
+        r->filename = (char *)apr_filepath_name_get(r->uri);
+        return OK;
+    }
+    return DECLINED;
+}
+
+static int jk_handler(request_rec *r)
+{
+    sjk_server_conf *conf;
+    sjk_request_view view;
+    const apr_array_header_t *arr;
+    const apr_table_entry_t *elts;
+    sjk_header *headers;
+    int i, rc;
+    if (!r->handler || strcmp(r->handler, JK_HANDLER))
+        return DECLINED;
+    conf = server_conf(r->server);
+    if (!conf->runtime)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
+    if (rc != OK)
+        return rc;
+    ap_should_client_block(r);
+    arr = apr_table_elts(r->headers_in);
+    elts = (const apr_table_entry_t *)arr->elts;
+    headers = apr_palloc(r->pool, sizeof(sjk_header) * (arr->nelts + 1));
+    for (i = 0; i < arr->nelts; i++) {
+        headers[i].name = elts[i].key;
+        headers[i].value = elts[i].val;
+    }
+    memset(&view, 0, sizeof(view));
+    view.r = r;
+    view.host = &sjk_shim_request_host;
+    view.server_index = conf->index;
+    view.worker_index = get_worker_index(r);
+    view.worker_name = apr_table_get(r->notes, "JK_WORKER_NAME");
+    view.method = r->method;
+    view.protocol = r->protocol;
+    view.uri = r->uri;
+    view.unparsed_uri = r->unparsed_uri;
+    view.args = r->args;
+    view.remote_addr = r->useragent_ip;
+    view.peer_addr = r->connection->client_ip;
+    view.remote_host = ap_get_remote_host(r->connection, r->per_dir_config, REMOTE_HOST, NULL);
+    view.remote_port = r->useragent_addr ? r->useragent_addr->port : 0;
+    view.local_addr = r->connection->local_ip;
+    view.local_port = r->connection->local_addr ? r->connection->local_addr->port : 0;
+    view.server_name = ap_get_server_name(r);
+    view.server_port = ap_get_server_port(r);
+    view.remote_user = r->user;
+    view.auth_type = r->ap_auth_type;
+    view.headers_in = headers;
+    view.n_headers_in = arr->nelts;
+    view.content_length = r->read_chunked ? -1 : (int64_t)r->remaining;
+    view.header_only = r->header_only;
+    rc = sjk_handle(&view, conf->runtime);
+    return rc == 0 ? OK : rc;
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_check_config(jk_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(jk_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(jk_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(jk_translate, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(jk_map_to_storage, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(jk_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(jk) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                 /* per-directory config creator */
+    NULL,                 /* dir config merger */
+    create_server_config, /* server config creator */
+    merge_server_config,  /* server config merger */
+    jk_cmds,              /* command table */
+    register_hooks,       /* set up other request processing hooks */
+};

@@ -1,0 +1,202 @@
+import JKCore
+
+/// What happened to an attempt on a member, in the categories the lb's `service` loop
+/// distinguishes (mod_jk's `service_stat`).
+public enum AttemptResult: Equatable, Sendable {
+    case success
+    /// The client failed: the member is fine, the request stops.
+    case clientError
+    /// Our own failure (JK_SERVER_ERROR): member state unchanged, try another.
+    case internalError
+    /// A malformed AJP packet: member state unchanged, try another.
+    case protocolError
+    /// A negative `fail_on_status` code: the member is fine, try another.
+    case statusError
+    /// A positive `fail_on_status` code: the member goes to error.
+    case statusFatal
+    /// `reply_timeout` expired: error once more than `max_reply_timeouts` piled up.
+    case replyTimeout
+    /// Connect/CPING/send/receive failure: error at once unless other requests are busy on the
+    /// member and `error_escalation_time` has not passed ("local error").
+    case backendError
+}
+
+/// Why a member went into error, kept in its record for logs and the status page.
+public enum FailureCause: UInt8, Sendable {
+    case none = 0
+    case connectRefused = 1
+    case connectTimeout = 2
+    case cpingTimeout = 3
+    case reset = 4
+    case replyTimeout = 5
+    case protocolError = 6
+    case failOnStatus = 7
+    case other = 8
+    case notAJP = 9
+
+    public var text: String {
+        switch self {
+        case .none: ""
+        case .connectRefused: "connect refused"
+        case .connectTimeout: "connect timed out"
+        case .cpingTimeout: "no CPONG"
+        case .reset: "connection reset"
+        case .replyTimeout: "reply timeout"
+        case .protocolError: "protocol error"
+        case .failOnStatus: "fail_on_status"
+        case .other: "error"
+        case .notAJP: "port does not speak AJP"
+        }
+    }
+}
+
+/// A member's global state change, for one log line.
+public struct StateChange: Equatable, Sendable {
+    public var member: Int
+    public var from: MemberState
+    public var to: MemberState
+}
+
+extension Balancer {
+    /// The side effects of sending a request to `member` (inside the lock, right after `choose`):
+    /// recover → probe, `lb_value` increment, sessions, elected, busy.
+    public func commit<M: MutableCollection & RandomAccessCollection>(
+        _ choice: Choice, runtime: inout M, request: BalancingRequest
+    ) where M.Element == MemberRuntime, M.Index == Int {
+        let position = runtime.startIndex + choice.member
+        var record = runtime[position]
+        if record.state == .recovering { record.state = .probing }
+        record.lbValue &+= method.increment(lbMult: record.lbMult, hasSession: request.hasSession, stateless: request.stateless)
+        if !request.hasSession && !request.stateless { record.sessions &+= 1 }
+        record.elected &+= 1
+        record.busy &+= 1
+        if record.busy > record.maxBusy { record.maxBusy = record.busy }
+        runtime[position] = record
+    }
+
+    /// Records how an attempt ended (inside the lock). Updates the shared record and the
+    /// request's own view; returns the global state change, if any, for logging.
+    public func record<M: MutableCollection & RandomAccessCollection>(
+        _ result: AttemptResult, cause: FailureCause = .none, member: Int, bytes: UInt64,
+        runtime: inout M, local: inout RequestMemberStates, now: Timestamp
+    ) -> StateChange? where M.Element == MemberRuntime, M.Index == Int {
+        let position = runtime.startIndex + member
+        var record = runtime[position]
+        let before = record.state
+        record.busy = max(0, record.busy &- 1)
+        record.lbValue = method.afterRequest(lbValue: record.lbValue, lbMult: record.lbMult, bytes: bytes)
+        if record.state != .error { record.state = .ok }
+        switch result {
+        case .success:
+            record.state = .ok
+            record.firstErrorTime = 0
+            record.lastErrorTime = 0
+        case .clientError:
+            record.state = .ok
+            record.clientErrors &+= 1
+            record.firstErrorTime = 0
+            record.lastErrorTime = 0
+            local.markFailed(member)
+        case .internalError, .protocolError:
+            local.markFailed(member)
+        case .statusError:
+            record.state = .ok
+            record.firstErrorTime = 0
+            record.lastErrorTime = 0
+            local.markFailed(member)
+        case .statusFatal:
+            record.errors &+= 1
+            record.state = .error
+            record.firstErrorTime = now.milliseconds
+            record.lastErrorTime = now.milliseconds
+            record.lastCauseRaw = cause.rawValue
+            local.markFailed(member)
+        case .replyTimeout:
+            record.replyTimeouts &+= 1
+            if Int(record.replyTimeouts) > settings.maxReplyTimeouts {
+                record.errors &+= 1
+                record.state = .error
+                record.firstErrorTime = now.milliseconds
+                record.lastErrorTime = now.milliseconds
+                record.lastCauseRaw = cause.rawValue
+            }
+            local.markFailed(member)
+        case .backendError:
+            record.errors &+= 1
+            let escalate = record.busy == 0 || settings.errorEscalationTime.value == 0
+                || (record.firstErrorTime > 0 && now.milliseconds &- record.firstErrorTime >= settings.errorEscalationTime.value)
+            if escalate { record.state = .error }
+            if record.firstErrorTime == 0 { record.firstErrorTime = now.milliseconds }
+            record.lastErrorTime = now.milliseconds
+            record.lastCauseRaw = cause.rawValue
+            local.markFailed(member)
+        }
+        runtime[position] = record
+        return before != record.state ? StateChange(member: member, from: before, to: record.state) : nil
+    }
+
+    /// No free connection for `member` within `connection_acquire_timeout`: busy, try another.
+    public func recordBusy<M: MutableCollection & RandomAccessCollection>(
+        member: Int, runtime: inout M, local: inout RequestMemberStates
+    ) where M.Element == MemberRuntime, M.Index == Int {
+        let position = runtime.startIndex + member
+        var record = runtime[position]
+        record.busy = max(0, record.busy &- 1)
+        if record.state != .error { record.state = .busy }
+        runtime[position] = record
+        local.markBusy(member)
+    }
+
+    /// A health probe (CPING from the watchdog) succeeded: the member takes requests again at
+    /// once, starting at the current maximum lb_value so it is not flooded.
+    public func recordProbeSuccess<M: MutableCollection & RandomAccessCollection>(
+        member: Int, runtime: inout M
+    ) -> StateChange? where M.Element == MemberRuntime, M.Index == Int {
+        let position = runtime.startIndex + member
+        let before = runtime[position].state
+        guard before.isError || before == .busy else { return nil }
+        if method.resetsRecoveredValue {
+            runtime[position].lbValue = runtime.reduce(0) { max($0, $1.lbValue) }
+        }
+        runtime[position].state = .ok
+        runtime[position].replyTimeouts = 0
+        runtime[position].firstErrorTime = 0
+        runtime[position].lastErrorTime = 0
+        runtime[position].lastCauseRaw = 0
+        return StateChange(member: member, from: before, to: .ok)
+    }
+
+    /// A health probe failed while the member was usable: it goes to error right away.
+    public func recordProbeFailure<M: MutableCollection & RandomAccessCollection>(
+        member: Int, cause: FailureCause, runtime: inout M, now: Timestamp
+    ) -> StateChange? where M.Element == MemberRuntime, M.Index == Int {
+        let position = runtime.startIndex + member
+        let before = runtime[position].state
+        runtime[position].lastErrorTime = now.milliseconds
+        runtime[position].lastCauseRaw = cause.rawValue
+        guard before != .error else { return nil }
+        if runtime[position].firstErrorTime == 0 { runtime[position].firstErrorTime = now.milliseconds }
+        runtime[position].state = .error
+        runtime[position].errors &+= 1
+        return StateChange(member: member, from: before, to: .error)
+    }
+
+    /// `force_recovery`: when nothing is usable, every member in error is tried once more.
+    /// Returns how many were forced.
+    public func forceRecovery<M: MutableCollection & RandomAccessCollection>(
+        runtime: inout M, local: inout RequestMemberStates
+    ) -> Int where M.Element == MemberRuntime, M.Index == Int {
+        var forced = 0
+        for member in members.indices {
+            let position = runtime.startIndex + member
+            guard runtime[position].state == .error else { continue }
+            runtime[position].state = .forcedRecovery
+            runtime[position].replyTimeouts = 0
+            let bit = UInt64(1) << UInt64(member & 63)
+            local.forced |= bit
+            local.failed &= ~bit
+            forced += 1
+        }
+        return forced
+    }
+}

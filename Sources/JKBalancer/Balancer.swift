@@ -1,0 +1,157 @@
+import JKCore
+
+/// One lb worker's static configuration and mod_jk's balancing rules over its members' shared
+/// runtime records (`jk_lb_worker.c`, modjk-behaviour.md §1.13).
+///
+/// The records are passed in (`inout` for the calls that change them), so the same code runs on
+/// an array in tests and on the shared-memory mapping in httpd. Nothing here locks, logs or
+/// reads the clock: the caller holds the lock and passes `now`.
+public struct Balancer: Sendable {
+    public struct Member: Sendable, Equatable {
+        public var name: String
+        /// The sticky id, Tomcat's jvmRoute (default: the member's name).
+        public var route: String
+        /// Replication group; "" for none.
+        public var domain: String
+        /// Route of the preferred failover member; "" for none.
+        public var redirect: String
+        public var distance: Int
+        public var lbFactor: Int
+        public var activation: Activation
+
+        public init(
+            name: String, route: String? = nil, domain: String = "", redirect: String = "", distance: Int = 0,
+            lbFactor: Int = 1, activation: Activation = .active
+        ) {
+            self.name = name
+            self.route = route ?? name
+            self.domain = domain
+            self.redirect = redirect
+            self.distance = distance
+            self.lbFactor = max(1, lbFactor)
+            self.activation = activation
+        }
+    }
+
+    public struct Settings: Sendable, Equatable {
+        public var method: LoadBalancingMethodKind = .requests
+        public var stickySession = true
+        public var stickySessionForce = false
+        /// `recover_time`.
+        public var recoverTime = Milliseconds.seconds(60)
+        /// `error_escalation_time`.
+        public var errorEscalationTime = Milliseconds.seconds(30)
+        public var maxReplyTimeouts = 0
+        /// `worker.maintain`: the global maintenance period.
+        public var maintainInterval = Milliseconds.seconds(60)
+        public init() {}
+    }
+
+    public let name: String
+    public let members: [Member]
+    public let settings: Settings
+    public let method: any LoadBalancingMethod
+    /// The most members one lb may have (per-request bit sets are 64 bits wide).
+    public static let maxMembers = 64
+
+    public init(name: String, members: [Member], settings: Settings) {
+        self.name = name
+        self.members = Array(members.prefix(Self.maxMembers))
+        self.settings = settings
+        self.method = settings.method.method
+    }
+
+    /// `lb_mult = lcm(all lbfactors) / lbfactor` (`update_mult`).
+    public static func multipliers(for factors: [Int]) -> [UInt64] {
+        var lcm: UInt64 = 1
+        for factor in factors {
+            let f = UInt64(max(1, factor))
+            let (product, overflow) = (lcm / gcd(lcm, f)).multipliedReportingOverflow(by: f)
+            lcm = overflow ? lcm : product
+        }
+        return factors.map { lcm / UInt64(max(1, $0)) }
+    }
+
+    static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        var (a, b) = (a, b)
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
+    }
+
+    /// Fresh runtime records for this configuration.
+    public func initialRuntime() -> [MemberRuntime] {
+        let mults = Self.multipliers(for: members.map(\.lbFactor))
+        return members.indices.map { index in
+            var runtime = MemberRuntime()
+            runtime.activation = members[index].activation
+            runtime.lbFactor = UInt32(clamping: members[index].lbFactor)
+            runtime.lbMult = mults[index]
+            return runtime
+        }
+    }
+
+    public func index(ofRoute route: some StringProtocol) -> Int? {
+        members.firstIndex { $0.route == route }
+    }
+}
+
+/// What one request has learned about members so far (mod_jk's per-endpoint `states[]`):
+/// members that failed for this request, were busy, or were force-recovered.
+public struct RequestMemberStates: Sendable, Equatable {
+    public var failed: UInt64 = 0
+    public var busy: UInt64 = 0
+    public var forced: UInt64 = 0
+
+    public init() {}
+
+    public func state(_ index: Int, shared: MemberState) -> MemberState {
+        let bit = UInt64(1) << UInt64(index & 63)
+        if failed & bit != 0 { return .error }
+        if busy & bit != 0 { return .busy }
+        if forced & bit != 0 { return .forcedRecovery }
+        return shared
+    }
+
+    public mutating func markFailed(_ index: Int) { failed |= UInt64(1) << UInt64(index & 63) }
+    public mutating func markBusy(_ index: Int) { busy |= UInt64(1) << UInt64(index & 63) }
+}
+
+/// The request facts the choice depends on.
+public struct BalancingRequest: Sendable {
+    /// Candidate session ids (nil: none, or stickiness off for this request).
+    public var sessionIDs: [Substring]?
+    public var stateless: Bool
+    /// Per-mount activation overrides (`active=`/`disabled=`/`stopped=`), indexed like members.
+    public var activationOverrides: [Activation?]?
+
+    public init(sessionIDs: [Substring]? = nil, stateless: Bool = false, activationOverrides: [Activation?]? = nil) {
+        self.sessionIDs = sessionIDs
+        self.stateless = stateless
+        self.activationOverrides = activationOverrides
+    }
+
+    public var hasSession: Bool { sessionIDs?.isEmpty == false }
+}
+
+/// The member chosen for one attempt, and why.
+public struct Choice: Equatable, Sendable {
+    public enum Reason: Equatable, Sendable {
+        /// The session's route named this member.
+        case sticky
+        /// The session's member is unusable; its `redirect` named this one.
+        case redirect(from: Int)
+        /// The session's route (or the failed member's domain) named a domain; best member there.
+        case domain(String)
+        /// No usable session member: balanced by lb_value.
+        case balanced
+        /// Nothing usable: the first member with a `redirect` pointed here.
+        case failoverRedirect
+    }
+
+    public var member: Int
+    public var reason: Reason
+    /// The session route the request asked for, if any (for logs and mismatch detection).
+    public var requestedRoute: Substring?
+
+    public var isSticky: Bool { reason == .sticky }
+}

@@ -1,0 +1,141 @@
+import AJP13
+import JKCore
+
+/// One AJP connection with its own buffers, reused across requests.
+///
+/// The receive buffer holds at least one whole packet; reads take whatever the kernel has, so a
+/// typical small response (SEND_HEADERS + SEND_BODY_CHUNK + END_RESPONSE) costs one `recv`. The
+/// send buffer is the packet writer. Both are allocated once per connection.
+///
+/// A connection is used by one thread at a time; the pool's lock hands it over, hence
+/// `@unchecked Sendable`.
+public final class AJPConnection: @unchecked Sendable {
+    public let stream: any ByteStream
+    public let maxPacketSize: Int
+    public var writer: AJPPacketWriter
+    private let receive: UnsafeMutableRawBufferPointer
+    private var readIndex = 0
+    private var writeIndex = 0
+    /// Requests completed on this connection (0 = fresh).
+    public private(set) var requestsServed = 0
+    public let id: Int
+
+    public init(stream: any ByteStream, maxPacketSize: Int, id: Int) {
+        self.stream = stream
+        self.maxPacketSize = maxPacketSize
+        self.writer = AJPPacketWriter(limit: maxPacketSize)
+        self.receive = UnsafeMutableRawBufferPointer.allocate(byteCount: maxPacketSize * 2, alignment: 8)
+        self.id = id
+    }
+
+    deinit {
+        stream.close()
+        receive.deallocate()
+    }
+
+    /// Sends the writer's current packet.
+    public func sendPacket(timeout: Milliseconds) throws(TransportError) {
+        // withUnsafeBytes only rethrows untyped errors: carry the typed one out as a value.
+        let failure = writer.bytes.withUnsafeBytes { (bytes) -> TransportError? in
+            do throws(TransportError) {
+                try stream.write(bytes, timeout: timeout)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    public enum ReadFailure: Error, Equatable {
+        case transport(TransportError)
+        case protocolError(AJPProtocolError)
+        /// The container closed the connection cleanly before a packet began.
+        case closedBeforePacket
+    }
+
+    /// Reads the next whole packet and parses it. The payload stays valid until the next call.
+    public func readMessage(
+        timeout: Milliseconds
+    ) throws(ReadFailure) -> (message: ContainerMessage, payload: UnsafeRawBufferPointer) {
+        try fill(atLeast: 4, timeout: timeout, startOfPacket: true)
+        let header = UnsafeRawBufferPointer(rebasing: receive[readIndex..<(readIndex + 4)])
+        let length: Int
+        switch ContainerMessage.payloadLength(header: header, maxPacketSize: maxPacketSize) {
+        case .success(let value): length = value
+        case .failure(let error): throw .protocolError(error)
+        }
+        try fill(atLeast: 4 + length, timeout: timeout, startOfPacket: false)
+        let payload = UnsafeRawBufferPointer(rebasing: receive[(readIndex + 4)..<(readIndex + 4 + length)])
+        readIndex += 4 + length
+        switch ContainerMessage.parse(payload) {
+        case .success(let message): return (message, payload)
+        case .failure(let error): throw .protocolError(error)
+        }
+    }
+
+    /// True when unread bytes are buffered (a container that sent more than one response).
+    public var hasBufferedBytes: Bool { writeIndex > readIndex }
+
+    /// Ensures `count` bytes are buffered from `readIndex`, compacting first when needed.
+    private func fill(atLeast count: Int, timeout: Milliseconds, startOfPacket: Bool) throws(ReadFailure) {
+        if writeIndex - readIndex >= count { return }
+        if readIndex > 0 {
+            let pending = writeIndex - readIndex
+            if pending > 0, let base = receive.baseAddress {
+                (base).copyMemory(from: base + readIndex, byteCount: pending)
+            }
+            writeIndex = pending
+            readIndex = 0
+        }
+        while writeIndex < count {
+            let space = UnsafeMutableRawBufferPointer(rebasing: receive[writeIndex...])
+            let received: Int
+            do {
+                received = try stream.read(into: space, timeout: timeout)
+            } catch {
+                throw .transport(error)
+            }
+            if received == 0 {
+                throw startOfPacket && writeIndex == 0 ? .closedBeforePacket : .transport(.closed)
+            }
+            writeIndex += received
+        }
+    }
+
+    /// Marks one request done (for statistics and the "fresh connection" rule).
+    public func completedRequest() {
+        requestsServed += 1
+        readIndex = 0
+        writeIndex = 0
+    }
+
+    /// CPING/CPONG: true when the container answered CPONG within `timeout`.
+    public func ping(timeout: Milliseconds) -> Result<Void, PingFailure> {
+        writer.cping()
+        do {
+            try sendPacket(timeout: timeout)
+        } catch {
+            return .failure(.transport(error))
+        }
+        do {
+            let (message, _) = try readMessage(timeout: timeout)
+            guard message == .cpong else { return .failure(.notCPong(message.type)) }
+            readIndex = 0
+            writeIndex = 0
+            return .success(())
+        } catch .transport(let error) {
+            return .failure(.transport(error))
+        } catch .protocolError(let error) {
+            return .failure(.protocolError(error))
+        } catch {
+            return .failure(.transport(.closed))
+        }
+    }
+
+    public enum PingFailure: Error, Equatable {
+        case transport(TransportError)
+        case protocolError(AJPProtocolError)
+        case notCPong(PacketType)
+    }
+}

@@ -1,0 +1,18 @@
+import JKCore
+
+/// The only I/O seam of the AJP shell: a connected, blocking byte stream.
+///
+/// The composition root conforms `JKPosix.BlockingSocket` to it; tests use in-memory streams or
+/// a scripted container on loopback.
+public protocol ByteStream: AnyObject {
+    /// Writes every byte; `timeout` .zero waits forever.
+    func write(_ bytes: UnsafeRawBufferPointer, timeout: Milliseconds) throws(TransportError)
+    /// Reads up to `buffer.count` bytes; returns 0 when the peer closed. `timeout` .zero waits
+    /// forever, otherwise throws `.timedOut`.
+    func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Milliseconds) throws(TransportError) -> Int
+    /// True when the peer closed or sent unexpected bytes while the stream sat idle.
+    func isStale() -> Bool
+    func close()
+    /// Closes with a reset, abandoning a half-read response.
+    func abort()
+}

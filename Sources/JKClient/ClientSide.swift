@@ -1,0 +1,31 @@
+import AJP13
+
+/// The browser's side of a request, as the AJP shell sees it: httpd in production, a recorder in
+/// tests. Every failure here is a *client* failure: it never puts a backend in error.
+public protocol ClientSide {
+    /// Reads request body bytes; returns 0 at the end of the body.
+    func readBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int
+    /// Applies status, reason and headers of a validated SEND_HEADERS. `payload` holds the strings.
+    func startResponse(_ headers: SendHeaders, payload: UnsafeRawBufferPointer) throws(ClientError)
+    /// Writes response body bytes.
+    func writeBody(_ bytes: UnsafeRawBufferPointer) throws(ClientError)
+    /// Pushes what was written so far to the client (a zero-length SEND_BODY_CHUNK).
+    func flush() throws(ClientError)
+}
+
+public enum ClientError: Error, Equatable, Sendable {
+    /// The client went away while we wrote the response.
+    case aborted
+    /// Reading the request body failed (client aborted or timed out mid-body).
+    case readFailed
+    /// The request body is longer than its Content-Length, or otherwise malformed.
+    case badBody
+
+    public var description: String {
+        switch self {
+        case .aborted: "client aborted the connection while the response was written"
+        case .readFailed: "reading the request body from the client failed (client aborted or timed out)"
+        case .badBody: "the request body from the client is malformed"
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import AJP13
+import JKCore
+import JKPool
+import Synchronization
+
+/// The per-child connection pool of one AJP worker (one Tomcat), and the steps around a request
+/// that belong to the connection rather than to the exchange: acquire (reuse, stale check,
+/// connect, CPING), release, discard.
+///
+/// Mutations happen inside `Mutex.withLock` and touch only the state machine; connect, ping and
+/// close run after unlocking, so no lock is held during I/O.
+public final class WorkerClient: Sendable {
+    public struct Settings: Sendable {
+        public var maxPacketSize: Int
+        public var pool: PoolStateMachine<AJPConnection>.Limits
+        /// `connection_acquire_timeout`: how long to wait for a free pooled connection.
+        public var acquireTimeout: Milliseconds
+        /// CPING right after connect (`ping_mode` C), with this timeout; zero = off.
+        public var connectPingTimeout: Milliseconds
+        /// CPING before every request (`ping_mode` P), with this timeout; zero = off.
+        public var prepostPingTimeout: Milliseconds
+        /// CPING before reusing a connection idle at least `idlePingInterval` (`ping_mode` I
+        /// applied at lease time as well as by the watchdog); zero = off.
+        public var idlePingInterval: Milliseconds
+        public var pingTimeout: Milliseconds
+        /// `DisableReuse`: close every connection after one request.
+        public var disableReuse: Bool
+
+        public init(
+            maxPacketSize: Int, pool: PoolStateMachine<AJPConnection>.Limits, acquireTimeout: Milliseconds,
+            connectPingTimeout: Milliseconds, prepostPingTimeout: Milliseconds, idlePingInterval: Milliseconds,
+            pingTimeout: Milliseconds, disableReuse: Bool
+        ) {
+            self.maxPacketSize = maxPacketSize
+            self.pool = pool
+            self.acquireTimeout = acquireTimeout
+            self.connectPingTimeout = connectPingTimeout
+            self.prepostPingTimeout = prepostPingTimeout
+            self.idlePingInterval = idlePingInterval
+            self.pingTimeout = pingTimeout
+            self.disableReuse = disableReuse
+        }
+    }
+
+    /// Opens a new stream to the backend (injected: a socket in production).
+    public typealias Connector = @Sendable () throws(TransportError) -> any ByteStream
+    /// Reads the clock (injected, so tests control time).
+    public typealias Now = @Sendable () -> Timestamp
+    /// Sleeps (injected).
+    public typealias Sleep = @Sendable (Milliseconds) -> Void
+
+    public let name: String
+    public let settings: Settings
+    private let connector: Connector
+    private let now: Now
+    private let sleep: Sleep
+    private let state: Mutex<PoolStateMachine<AJPConnection>>
+    private let nextID = Atomic<Int>(1)
+
+    public init(name: String, settings: Settings, connector: @escaping Connector, now: @escaping Now, sleep: @escaping Sleep) {
+        self.name = name
+        self.settings = settings
+        self.connector = connector
+        self.now = now
+        self.sleep = sleep
+        self.state = Mutex(PoolStateMachine(limits: settings.pool))
+    }
+
+    public struct Lease {
+        public let connection: AJPConnection
+        /// True when the connection was opened for this request (not taken from the pool).
+        public let fresh: Bool
+    }
+
+    public enum AcquireFailure: Error, Equatable {
+        /// Every pooled connection stayed busy for `connection_acquire_timeout`.
+        case poolExhausted(Milliseconds)
+        case backend(BackendFailure)
+    }
+
+    /// A connection ready to carry a request. Dead pooled connections are discarded on the way
+    /// without counting as a backend failure (the request never reached them).
+    public func acquire() -> Result<Lease, AcquireFailure> {
+        let started = now()
+        var waited = false
+        while true {
+            let action = state.withLock { $0.lease(now: now()) }
+            switch action {
+            case .use(let connection, let idleSince):
+                if connection.stream.isStale() {
+                    discard(connection)
+                    continue
+                }
+                if needsPing(idleSince: idleSince) {
+                    if case .failure = connection.ping(timeout: settings.pingTimeout) {
+                        // A pooled connection that fails CPING is dropped; a fresh one decides.
+                        discard(connection)
+                        continue
+                    }
+                }
+                return .success(Lease(connection: connection, fresh: false))
+            case .open:
+                return openFresh()
+            case .exhausted:
+                let elapsed = now() - started
+                if waited && elapsed >= settings.acquireTimeout {
+                    return .failure(.poolExhausted(settings.acquireTimeout))
+                }
+                waited = true
+                sleep(Milliseconds(min(max(settings.acquireTimeout.value, 1), 20)))
+            }
+        }
+    }
+
+    private func needsPing(idleSince: Timestamp) -> Bool {
+        if settings.prepostPingTimeout.value > 0 { return true }
+        guard settings.idlePingInterval.value > 0 else { return false }
+        return now() - idleSince >= settings.idlePingInterval
+    }
+
+    /// Opens a connection for a slot the pool reserved, CPINGs it when configured.
+    private func openFresh() -> Result<Lease, AcquireFailure> {
+        let stream: any ByteStream
+        do {
+            stream = try connector()
+        } catch {
+            state.withLock { $0.openFailed() }
+            return .failure(.backend(BackendFailure(phase: .connect, cause: .transport(error))))
+        }
+        let connection = AJPConnection(
+            stream: stream, maxPacketSize: settings.maxPacketSize,
+            id: nextID.add(1, ordering: .relaxed).newValue)
+        let pingTimeout = max(settings.connectPingTimeout, settings.prepostPingTimeout)
+        if pingTimeout.value > 0 {
+            switch connection.ping(timeout: pingTimeout) {
+            case .success:
+                break
+            case .failure(let failure):
+                discard(connection)
+                let cause: BackendFailure.Cause
+                switch failure {
+                case .transport(.timedOut): cause = .replyTimeout(pingTimeout)
+                case .transport(let error): cause = .transport(error)
+                case .protocolError(let error): cause = .protocolError(error)
+                case .notCPong(let type): cause = .notCPong(type)
+                }
+                return .failure(.backend(BackendFailure(phase: .cping, cause: cause)))
+            }
+        }
+        return .success(Lease(connection: connection, fresh: true))
+    }
+
+    /// Returns a connection after a request. `reusable` false (or `DisableReuse`) closes it.
+    public func release(_ connection: AJPConnection, reusable: Bool) {
+        connection.completedRequest()
+        let action = state.withLock { $0.release(connection, reusable: reusable && !settings.disableReuse, now: now()) }
+        if case .close(let closing) = action { closing.stream.close() }
+    }
+
+    /// Closes a leased connection that must not be reused (error, half-read response).
+    public func discard(_ connection: AJPConnection, abort: Bool = false) {
+        state.withLock { $0.discarded() }
+        if abort { connection.stream.abort() } else { connection.stream.close() }
+    }
+
+    /// Closes idle connections past `connection_pool_timeout` (maintenance / watchdog).
+    public func sweep() {
+        let expired = state.withLock { $0.sweep(now: now()) }
+        for connection in expired { connection.stream.close() }
+    }
+
+    /// CPINGs idle connections older than `interval` (`ping_mode` I); drops those that fail.
+    public func probeIdle(interval: Milliseconds) {
+        let probed = state.withLock { $0.leaseIdle(longerThan: interval, now: now()) }
+        for connection in probed {
+            if case .success = connection.ping(timeout: settings.pingTimeout) {
+                let action = state.withLock { $0.release(connection, reusable: true, now: now()) }
+                if case .close(let closing) = action { closing.stream.close() }
+            } else {
+                discard(connection)
+            }
+        }
+    }
+
+    /// A CPING over a new connection that is not pooled: the watchdog's health probe.
+    public func probe(timeout: Milliseconds) -> Result<Void, BackendFailure> {
+        let stream: any ByteStream
+        do {
+            stream = try connector()
+        } catch {
+            return .failure(BackendFailure(phase: .connect, cause: .transport(error)))
+        }
+        let connection = AJPConnection(stream: stream, maxPacketSize: settings.maxPacketSize, id: 0)
+        defer { connection.stream.close() }
+        switch connection.ping(timeout: timeout) {
+        case .success: return .success(())
+        case .failure(.transport(.timedOut)): return .failure(BackendFailure(phase: .cping, cause: .replyTimeout(timeout)))
+        case .failure(.transport(let error)): return .failure(BackendFailure(phase: .cping, cause: .transport(error)))
+        case .failure(.protocolError(let error)): return .failure(BackendFailure(phase: .cping, cause: .protocolError(error)))
+        case .failure(.notCPong(let type)): return .failure(BackendFailure(phase: .cping, cause: .notCPong(type)))
+        }
+    }
+
+    /// Connections this child holds (idle + leased), for statistics.
+    public var connectionCount: Int { state.withLock { $0.total } }
+
+    /// Closes all idle connections; later releases close too (child exit).
+    public func shutdown() {
+        let all = state.withLock { $0.drain() }
+        for connection in all { connection.stream.close() }
+    }
+}

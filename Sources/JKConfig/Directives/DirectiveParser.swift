@@ -1,0 +1,302 @@
+import JKCore
+
+/// Interprets the recorded `Jk*` directives of one server. Every error names file:line; where
+/// mod_jk silently guesses (unknown log level, bad number) this reports instead.
+public enum DirectiveParser {
+    public static func parse(
+        _ server: RawServer, isMain: Bool
+    ) -> (server: ServerDirectives, global: GlobalDirectives, diagnostics: [ConfigDiagnostic]) {
+        var settings = ServerDirectives()
+        var global = GlobalDirectives()
+        var diagnostics: [ConfigDiagnostic] = []
+        var seen: [String: SourceLocation] = [:]
+        for directive in server.directives {
+            let at = directive.location
+            let args = directive.arguments
+            func error(_ message: String) { diagnostics.append(.error("\(directive.name): \(message)", at: at)) }
+            func warning(_ message: String) { diagnostics.append(.warning("\(directive.name): \(message)", at: at)) }
+            func expect(_ range: ClosedRange<Int>) -> Bool {
+                guard range.contains(args.count) else {
+                    error(range.lowerBound == range.upperBound
+                        ? "takes \(range.lowerBound) argument\(range.lowerBound == 1 ? "" : "s"), got \(args.count)"
+                        : "takes \(range.lowerBound) to \(range.upperBound) arguments, got \(args.count)")
+                    return false
+                }
+                return true
+            }
+            func mainOnly() -> Bool {
+                guard isMain else {
+                    error("only allowed in the main server, not in \(server.label)")
+                    return false
+                }
+                return true
+            }
+            /// Single-valued directives: a repeat overrides, with an info note (mod_jk: last wins).
+            func single() {
+                if let previous = seen[directive.name] {
+                    diagnostics.append(.info("\(directive.name) given again; this value replaces the one at \(previous)", at: at))
+                }
+                seen[directive.name] = at
+            }
+            if directive.section != nil && directive.name != "JkMount" && directive.name != "JkUnMount" {
+                error("not allowed inside <Location> or <Directory>")
+                continue
+            }
+            switch directive.name {
+            case "JkWorkersFile":
+                guard mainOnly(), expect(1...1) else { continue }
+                if let previous = global.workersFileLocation {
+                    error("JkWorkersFile only allowed once (first at \(previous))")
+                    continue
+                }
+                global.workersFile = args[0]
+                global.workersFileLocation = at
+            case "JkWorkerProperty":
+                guard mainOnly(), expect(1...1) else { continue }
+                let (lines, problems) = PropertiesLexer.lex(args[0], file: at.file)
+                diagnostics += problems.map { ConfigDiagnostic($0.severity, "JkWorkerProperty: \($0.message)", at: at) }
+                global.workerProperties += lines.map { PropertyLine(key: $0.key, value: $0.value, location: at) }
+            case "JkShmFile":
+                guard mainOnly(), expect(1...1) else { continue }
+                single()
+                global.shmFile = args[0]
+                global.shmFileLocation = at
+            case "JkShmSize":
+                guard mainOnly(), expect(1...1) else { continue }
+                guard let size = ValueParsing.integer(args[0]), size >= 0 else {
+                    error("'\(args[0])' is not a size in KB")
+                    continue
+                }
+                global.shmSize = size
+                diagnostics.append(.info("JkShmSize is obsolete: the shared memory is sized from the configuration", at: at))
+            case "JkWatchdogInterval":
+                guard mainOnly(), expect(1...1) else { continue }
+                guard let seconds = Int(args[0]), seconds >= 0 else {
+                    error("'\(args[0])' is not a number of seconds")
+                    continue
+                }
+                single()
+                global.watchdogInterval = seconds
+            case "JkMount", "JkUnMount":
+                parseMount(directive, exclusion: directive.name == "JkUnMount", into: &settings, diagnostics: &diagnostics)
+            case "JkMountFile":
+                guard expect(1...1) else { continue }
+                single()
+                settings.mountFile = args[0]
+                settings.mountFileLocation = at
+            case "JkMountFileReload":
+                guard expect(1...1) else { continue }
+                guard let seconds = Int(args[0]), seconds >= 0 else {
+                    error("'\(args[0])' is not a number of seconds")
+                    continue
+                }
+                single()
+                settings.mountFileReload = seconds
+            case "JkMountCopy":
+                guard expect(1...1) else { continue }
+                switch args[0].lowercased() {
+                case "on": settings.mountCopy = .on
+                case "off": settings.mountCopy = .off
+                case "all":
+                    guard isMain else {
+                        error("'All' is only allowed in the main server")
+                        continue
+                    }
+                    settings.mountCopy = .all
+                default: error("'\(args[0])' is not On, Off or All")
+                }
+            case "JkAutoAlias":
+                guard expect(1...1) else { continue }
+                single()
+                settings.autoAlias = args[0]
+            case "JkLogFile":
+                guard expect(1...1) else { continue }
+                if let previous = seen[directive.name] {
+                    diagnostics.append(
+                        .info("JkLogFile given twice in \(server.label): '\(args[0])' replaces the one at \(previous) (mod_jk behaves the same)", at: at))
+                }
+                seen[directive.name] = at
+                settings.logFile = args[0]
+                settings.logFileLocation = at
+            case "JkLogLevel":
+                guard expect(1...1) else { continue }
+                guard let level = LogLevel(parsing: args[0]) else {
+                    error("unknown log level '\(args[0])' (use trace, debug, info, warn, error or emerg; mod_jk would silently use info)")
+                    continue
+                }
+                single()
+                settings.logLevel = level
+            case "JkLogStampFormat":
+                guard expect(1...1) else { continue }
+                if let problem = validateStampFormat(args[0]) {
+                    error(problem)
+                    continue
+                }
+                single()
+                settings.logStampFormat = args[0]
+            case "JkRequestLogFormat":
+                guard expect(1...1) else { continue }
+                if let problem = validateRequestLogFormat(args[0]) {
+                    error(problem)
+                    continue
+                }
+                single()
+                settings.requestLogFormat = args[0]
+            case "JkOptions":
+                guard !args.isEmpty else {
+                    error("needs at least one option")
+                    continue
+                }
+                for word in args { parseOption(word, into: &settings.options).map { error($0) } }
+                settings.optionsSet = true
+            case "JkEnvVar":
+                guard expect(1...2) else { continue }
+                settings.envVars.append(EnvVarForward(name: args[0], defaultValue: args.count > 1 ? args[1] : nil))
+            case "JkStripSession":
+                guard expect(1...2) else { continue }
+                guard let enabled = parseFlag(args[0]) else {
+                    error("'\(args[0])' is not On or Off")
+                    continue
+                }
+                single()
+                settings.stripSession = .init(enabled: enabled, name: args.count > 1 ? args[1] : ";jsessionid")
+            case "JkExtractSSL":
+                guard expect(1...1) else { continue }
+                guard let enabled = parseFlag(args[0]) else {
+                    error("'\(args[0])' is not On or Off")
+                    continue
+                }
+                single()
+                settings.extractSSL = enabled
+            default:
+                if Indicators.directiveNames.contains(directive.name) {
+                    guard expect(1...1) else { continue }
+                    single()
+                    settings.indicators[directive.name] = args[0]
+                } else {
+                    error("unknown directive")
+                }
+            }
+        }
+        return (settings, global, diagnostics)
+    }
+
+    static func parseFlag(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "on": true
+        case "off": false
+        default: nil
+        }
+    }
+
+    /// `JkMount [path] worker` / `JkUnMount [path] worker`. Inside `<Location>` the path comes
+    /// from the section and matches that URI exactly.
+    static func parseMount(
+        _ directive: RawDirective, exclusion: Bool, into settings: inout ServerDirectives, diagnostics: inout [ConfigDiagnostic]
+    ) {
+        let args = directive.arguments
+        let pattern: String
+        let worker: String
+        switch (args.count, directive.section) {
+        case (1, let section?):
+            pattern = section
+            worker = args[0]
+        case (2, _):
+            pattern = args[0]
+            worker = args[1]
+        case (1, nil):
+            diagnostics.append(.error("\(directive.name): needs a path and a worker outside <Location> (got only '\(args[0])')", at: directive.location))
+            return
+        default:
+            diagnostics.append(.error("\(directive.name): takes 1 or 2 arguments, got \(args.count)", at: directive.location))
+            return
+        }
+        let (rules, problems) = MountRuleParser.parse(
+            pattern: pattern, workerSpec: worker, source: .jkMount, location: directive.location, exclusion: exclusion)
+        diagnostics += problems.map { ConfigDiagnostic($0.severity, "\(directive.name): \($0.message)", at: $0.location) }
+        settings.mounts += rules
+    }
+
+    /// One `JkOptions` word: `+Name`, `-Name` or `Name`. Returns an error message or nil.
+    static func parseOption(_ word: String, into delta: inout JkOptionsDelta) -> String? {
+        var name = Substring(word)
+        var minus = false
+        if name.first == "+" {
+            name = name.dropFirst()
+        } else if name.first == "-" {
+            minus = true
+            name = name.dropFirst()
+        }
+        guard let entry = JkOptions.names.first(where: { $0.0.lowercased() == name.lowercased() }) else {
+            let hint = Suggestions.nearest(to: String(name), in: JkOptions.names.map(\.0)).map { " — did you mean \($0)?" } ?? ""
+            return "unknown option '\(word)'\(hint)"
+        }
+        guard let flag = entry.1 else { return nil }  // deprecated, ignored as mod_jk does
+        if minus {
+            if !flag.intersection(.forwardURIMask).isEmpty {
+                return "'-\(entry.0)' is not allowed: ForwardURI options can only be set, not removed"
+            }
+            delta.minus.insert(flag)
+            delta.plus.remove(flag)
+        } else {
+            if !flag.intersection(.forwardURIMask).isEmpty {
+                let others = delta.plus.intersection(.forwardURIMask).subtracting(flag)
+                if !others.isEmpty { return "'\(entry.0)' conflicts with another ForwardURI option on the same server" }
+            }
+            if flag == .forwardLocalAddress && delta.plus.contains(.forwardPhysicalAddress)
+                || flag == .forwardPhysicalAddress && delta.plus.contains(.forwardLocalAddress)
+            {
+                return "ForwardLocalAddress and ForwardPhysicalAddress exclude each other"
+            }
+            delta.plus.insert(flag)
+            delta.minus.remove(flag)
+        }
+        return nil
+    }
+
+    /// At most 63 characters; `%Q` or `%q` at most once, not both.
+    static func validateStampFormat(_ format: String) -> String? {
+        if format.utf8.count > 63 { return "format longer than 63 characters" }
+        let q = format.components(separatedBy: "%Q").count - 1
+        let lowerQ = format.components(separatedBy: "%q").count - 1
+        if q + lowerQ > 1 { return "use %Q (milliseconds) or %q (microseconds) at most once, not both" }
+        return nil
+    }
+
+    static let requestLogFields: Set<Character> = ["b", "B", "H", "m", "p", "q", "r", "s", "T", "U", "v", "V", "w", "R", "%"]
+
+    static func validateRequestLogFormat(_ format: String) -> String? {
+        var iterator = format.makeIterator()
+        while let character = iterator.next() {
+            guard character == "%" else { continue }
+            guard let field = iterator.next() else { return "format ends with a lone '%'" }
+            if !requestLogFields.contains(field) {
+                return "unknown field '%\(field)' (known: %b %B %H %m %p %q %r %s %T %U %v %V %w %R)"
+            }
+        }
+        return nil
+    }
+}
+
+extension String {
+    func components(separatedBy separator: String) -> [Substring] {
+        var parts: [Substring] = []
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: separator) {
+            parts.append(rest[..<range.lowerBound])
+            rest = rest[range.upperBound...]
+        }
+        parts.append(rest)
+        return parts
+    }
+}
+
+extension Indicators {
+    public static let directiveNames: Set<String> = [
+        "JkWorkerIndicator", "JkHTTPSIndicator", "JkSSLPROTOCOLIndicator", "JkCERTSIndicator", "JkCIPHERIndicator",
+        "JkSESSIONIndicator", "JkKEYSIZEIndicator", "JkCERTCHAINPrefix", "JkRemoteAddrIndicator",
+        "JkRemotePortIndicator", "JkRemoteHostIndicator", "JkRemoteUserIndicator", "JkAuthTypeIndicator",
+        "JkLocalNameIndicator", "JkLocalAddrIndicator", "JkLocalPortIndicator", "JkIgnoreCLIndicator",
+        "JkRequestIdIndicator",
+    ]
+}

@@ -1,0 +1,70 @@
+/// The mount rules of one virtual host in mod_jk's precedence order, and the lookup.
+///
+/// Order (`worker_compare`): more `/` in the pattern first, then the longer pattern, then the
+/// source (uriworkermap, JkMount, worker.X.mount), then the order written. The **first** enabled
+/// rule that matches wins, exact or wildcard alike; then every enabled exclusion for that worker
+/// (or `*`) is tested, and any hit means the request is not forwarded.
+public struct MountTable: Sendable {
+    public let rules: [MountRule]
+    private let compiled: [CompiledRule]
+    /// Whether any rule carries `;extensions` (the handler looks the rule up again only then).
+    public let hasExtensions: Bool
+
+    struct CompiledRule: Sendable {
+        let pattern: [UInt8]
+        let wildcard: Bool
+        let rule: Int
+    }
+
+    public init(_ rules: [MountRule]) {
+        let sorted = rules.enumerated().sorted { lhs, rhs in
+            let a = lhs.element
+            let b = rhs.element
+            let slashesA = a.pattern.utf8.count { $0 == UInt8(ascii: "/") }
+            let slashesB = b.pattern.utf8.count { $0 == UInt8(ascii: "/") }
+            if slashesA != slashesB { return slashesA > slashesB }
+            if a.pattern.utf8.count != b.pattern.utf8.count { return a.pattern.utf8.count > b.pattern.utf8.count }
+            if a.source != b.source { return a.source < b.source }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
+        self.rules = sorted
+        self.hasExtensions = sorted.contains { !$0.extensions.isEmpty }
+        self.compiled = sorted.enumerated().map { index, rule in
+            CompiledRule(pattern: Array(rule.pattern.utf8), wildcard: rule.isWildcard, rule: index)
+        }
+    }
+
+    public var isEmpty: Bool { rules.isEmpty }
+
+    /// The rule that maps `uri` (already normalised), or nil.
+    public func match(_ uri: String) -> MountRule? {
+        var uri = uri
+        return uri.withUTF8 { bytes -> MountRule? in
+            for entry in compiled {
+                let rule = rules[entry.rule]
+                guard !rule.isDisabled, !rule.isExclusion, Self.matches(bytes, entry) else { continue }
+                for exclusion in compiled {
+                    let candidate = rules[exclusion.rule]
+                    guard candidate.isExclusion, !candidate.isDisabled,
+                        candidate.worker == rule.worker || candidate.worker == "*"
+                    else { continue }
+                    if Self.matches(bytes, exclusion) { return nil }
+                }
+                return rule
+            }
+            return nil
+        }
+    }
+
+    static func matches(_ uri: UnsafeBufferPointer<UInt8>, _ entry: CompiledRule) -> Bool {
+        entry.pattern.withUnsafeBufferPointer { pattern in
+            if entry.wildcard { return Wildcard.matches(uri, pattern: pattern) }
+            return uri.count == pattern.count && memcmpEqual(uri, pattern)
+        }
+    }
+
+    static func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in 0..<a.count where a[index] != b[index] { return false }
+        return true
+    }
+}

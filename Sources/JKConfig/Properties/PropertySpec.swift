@@ -1,0 +1,81 @@
+/// The worker property names mod_jk knows (`jk_util.c`'s supported, unique, list and deprecated
+/// tables), as one table. Unknown names are errors; deprecated names map to their replacement
+/// with a warning; list properties concatenate when repeated; unique ones warn and the last wins.
+public enum PropertySpec {
+    public enum Kind: Sendable, Equatable {
+        case unique
+        /// Repeated lines are concatenated with `,`.
+        case list
+        /// Accepted with a warning and renamed.
+        case deprecated(replacement: String, value: String?)
+        /// Accepted with a warning and ignored (JNI-era and removed features).
+        case obsolete
+    }
+
+    /// Which worker types a property applies to.
+    public struct Types: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let ajp = Types(rawValue: 1)
+        public static let lb = Types(rawValue: 2)
+        public static let status = Types(rawValue: 4)
+        /// ajp13 worker properties also apply to an lb member (it is an ajp13 worker).
+        public static let member = Types(rawValue: 8)
+        public static let all: Types = [.ajp, .lb, .status, .member]
+    }
+
+    public struct Entry: Sendable {
+        public var kind: Kind
+        public var types: Types
+    }
+
+    /// Worker attribute name (after `worker.<name>.`) → spec.
+    public static let attributes: [String: Entry] = {
+        var table: [String: Entry] = [:]
+        func add(_ names: [String], _ kind: Kind, _ types: Types) {
+            for name in names { table[name] = Entry(kind: kind, types: types) }
+        }
+        add(["type", "reference"], .unique, .all)
+        add(["mount"], .list, .all)
+        add([
+            "host", "port", "source", "prefer_ipv6", "socket_timeout", "socket_connect_timeout", "socket_keepalive",
+            "socket_buffer", "ping_mode", "ping_timeout", "connect_timeout", "prepost_timeout",
+            "connection_ping_interval", "reply_timeout", "recovery_options", "busy_limit",
+            "connection_pool_size", "connection_pool_minsize", "connection_pool_timeout",
+            "connection_acquire_timeout", "lbfactor", "route", "domain", "redirect", "distance", "activation",
+        ], .unique, [.ajp, .member])
+        add(["retries", "retry_interval", "max_packet_size", "secret"], .unique, [.ajp, .member, .lb])
+        add(["fail_on_status"], .list, [.ajp, .member])
+        add(["balance_workers"], .list, .lb)
+        add([
+            "sticky_session", "sticky_session_force", "method", "lock", "lb_retries", "recover_time",
+            "error_escalation_time", "max_reply_timeouts", "session_cookie", "session_path",
+            "set_session_cookie", "session_cookie_path",
+        ], .unique, .lb)
+        add(["read_only", "user_case_insensitive", "css", "prefix", "ns", "xmlns", "doctype"], .unique, .status)
+        add(["user", "good", "bad"], .list, .status)
+        table["cachesize"] = Entry(kind: .deprecated(replacement: "connection_pool_size", value: nil), types: [.ajp, .member])
+        table["cache_timeout"] = Entry(kind: .deprecated(replacement: "connection_pool_timeout", value: nil), types: [.ajp, .member])
+        table["recycle_timeout"] = Entry(kind: .deprecated(replacement: "connection_pool_timeout", value: nil), types: [.ajp, .member])
+        table["balanced_workers"] = Entry(kind: .deprecated(replacement: "balance_workers", value: nil), types: .lb)
+        table["jvm_route"] = Entry(kind: .deprecated(replacement: "route", value: nil), types: [.ajp, .member])
+        table["disabled"] = Entry(kind: .deprecated(replacement: "activation", value: "D"), types: [.ajp, .member])
+        table["stopped"] = Entry(kind: .deprecated(replacement: "activation", value: "S"), types: [.ajp, .member])
+        for name in [
+            "local_worker", "local_worker_only", "sysprops", "stderr", "stdout", "mx", "ms", "class_path", "bridge",
+            "jvm_lib", "ld_path", "cmd_line", "native_lib", "secret_key", "context", "catalina_home",
+            "catalina_base", "jk_home",
+        ] {
+            table[name] = Entry(kind: .obsolete, types: .all)
+        }
+        return table
+    }()
+
+    /// Global properties (`worker.list`, `worker.maintain`).
+    public static let globals: [String: Kind] = ["list": .list, "maintain": .unique]
+
+    /// The nearest known attribute, for "did you mean …?".
+    public static func suggestion(for name: String) -> String? {
+        Suggestions.nearest(to: name, in: attributes.keys.filter { attributes[$0]?.kind == .unique || attributes[$0]?.kind == .list }.sorted())
+    }
+}

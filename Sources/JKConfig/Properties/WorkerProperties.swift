@@ -1,0 +1,149 @@
+/// A property value with where it was written.
+public struct PropertyValue: Sendable, Equatable {
+    public var value: String
+    public var location: SourceLocation
+
+    public init(_ value: String, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// workers.properties after duplicate handling, deprecation mapping, validation of names and
+/// `reference=` inheritance: worker name → attribute → value.
+public struct WorkerProperties: Sendable {
+    public var list: PropertyValue?
+    public var maintain: PropertyValue?
+    public var workers: [String: [String: PropertyValue]] = [:]
+    /// Worker names in order of first appearance.
+    public var order: [String] = []
+
+    public init() {}
+
+    /// Builds the map from expanded lines (file lines first, then `JkWorkerProperty` lines).
+    public static func collect(_ lines: [PropertyLine]) -> (WorkerProperties, [ConfigDiagnostic]) {
+        var result = WorkerProperties()
+        var diagnostics: [ConfigDiagnostic] = []
+        for line in lines {
+            guard line.key.hasPrefix("worker.") else { continue }  // a variable definition
+            let rest = line.key.dropFirst("worker.".count)
+            guard let dot = rest.firstIndex(of: ".") else {
+                let name = String(rest)
+                guard let kind = PropertySpec.globals[name] else {
+                    let hint = Suggestions.nearest(to: name, in: PropertySpec.globals.keys.sorted()).map { " — did you mean worker.\($0)?" } ?? ""
+                    diagnostics.append(.error("unknown property '\(line.key)'\(hint)", at: line.location))
+                    continue
+                }
+                let value = PropertyValue(line.value, at: line.location)
+                if name == "list" {
+                    result.list = merge(result.list, value, kind: kind, key: line.key, diagnostics: &diagnostics)
+                } else {
+                    result.maintain = merge(result.maintain, value, kind: kind, key: line.key, diagnostics: &diagnostics)
+                }
+                continue
+            }
+            let worker = String(rest[..<dot])
+            var attribute = String(rest[rest.index(after: dot)...])
+            var value = line.value
+            guard isValidWorkerName(worker) else {
+                diagnostics.append(
+                    .error("invalid worker name '\(worker)' in '\(line.key)': use letters, digits, '_' and '-' (at most 60)", at: line.location))
+                continue
+            }
+            guard let entry = PropertySpec.attributes[attribute] else {
+                let hint = PropertySpec.suggestion(for: attribute).map { " — did you mean \($0)?" } ?? ""
+                diagnostics.append(.error("unknown property '\(attribute)' in '\(line.key)'\(hint)", at: line.location))
+                continue
+            }
+            var kind = entry.kind
+            switch entry.kind {
+            case .deprecated(let replacement, let mapped):
+                diagnostics.append(
+                    .warning("'\(line.key)' is deprecated; use 'worker.\(worker).\(replacement)'", at: line.location))
+                if let mapped {
+                    // disabled=true → activation=D, stopped=true → activation=S.
+                    guard ValueParsing.boolean(value) == true else { continue }
+                    value = mapped
+                }
+                attribute = replacement
+                kind = PropertySpec.attributes[replacement]?.kind ?? .unique
+            case .obsolete:
+                diagnostics.append(.warning("'\(line.key)' is obsolete and ignored", at: line.location))
+                continue
+            case .unique, .list:
+                break
+            }
+            if result.workers[worker] == nil {
+                result.workers[worker] = [:]
+                result.order.append(worker)
+            }
+            let previous = result.workers[worker]?[attribute]
+            result.workers[worker]?[attribute] = merge(
+                previous, PropertyValue(value, at: line.location), kind: kind, key: "worker.\(worker).\(attribute)",
+                diagnostics: &diagnostics)
+        }
+        return (result, diagnostics)
+    }
+
+    static func merge(
+        _ previous: PropertyValue?, _ new: PropertyValue, kind: PropertySpec.Kind, key: String, diagnostics: inout [ConfigDiagnostic]
+    ) -> PropertyValue {
+        guard let previous else { return new }
+        if kind == .list {
+            return PropertyValue(previous.value.isEmpty ? new.value : "\(previous.value),\(new.value)", at: previous.location)
+        }
+        diagnostics.append(
+            .warning("duplicate '\(key)' (first at \(previous.location)): '\(new.value)' overrides '\(previous.value)'", at: new.location))
+        return new
+    }
+
+    /// `[A-Za-z0-9_-]`, at most 60 bytes (`JK_MAX_NAME_LEN`).
+    public static func isValidWorkerName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 60 else { return false }
+        return name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+    }
+
+    /// mod_jk's reference depth limit.
+    public static let maxReferenceDepth = 20
+
+    /// Copies every attribute a worker inherits through `reference=worker.tmpl` chains (set
+    /// values win; templates need not be listed anywhere).
+    public mutating func resolveReferences() -> [ConfigDiagnostic] {
+        var diagnostics: [ConfigDiagnostic] = []
+        var resolved: [String: [String: PropertyValue]] = [:]
+        for name in order {
+            var chain: [String] = [name]
+            var attributes = workers[name] ?? [:]
+            var current = name
+            while let reference = workers[current]?["reference"] {
+                var target = reference.value
+                if target.hasPrefix("worker.") { target.removeFirst("worker.".count) }
+                if target.hasSuffix(".") { target.removeLast() }
+                if chain.contains(target) {
+                    diagnostics.append(
+                        .error("reference cycle: \(chain.map { "worker.\($0)" }.joined(separator: " → ")) → worker.\(target)", at: reference.location))
+                    break
+                }
+                guard chain.count <= Self.maxReferenceDepth else {
+                    diagnostics.append(.error("references nested deeper than \(Self.maxReferenceDepth) levels from worker.\(name)", at: reference.location))
+                    break
+                }
+                guard let template = workers[target] else {
+                    diagnostics.append(.error("worker.\(current).reference names 'worker.\(target)', which has no properties", at: reference.location))
+                    break
+                }
+                for (key, value) in template where key != "reference" && attributes[key] == nil {
+                    attributes[key] = value
+                }
+                chain.append(target)
+                current = target
+            }
+            resolved[name] = attributes
+        }
+        workers = resolved
+        return diagnostics
+    }
+}

@@ -1,0 +1,111 @@
+import Glibc
+
+/// An append-only log descriptor shared by every child and thread.
+///
+/// Opened by the parent while it is still root (children inherit it through fork) with
+/// O_APPEND, and each line is written with exactly one `write(2)`: lines from many processes and
+/// threads never tear or interleave on a local file (architecture.md §9, verified up to 64 KB).
+public final class LogFile: @unchecked Sendable {
+    public let descriptor: Int32
+    public let path: String
+    private let ownsDescriptor: Bool
+
+    /// Opens (creating, mode 0644) `path` for appending.
+    public init(path: String) throws(FileError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError(path: path, operation: "open for appending", errno: errno) }
+        self.descriptor = fd
+        self.path = path
+        self.ownsDescriptor = true
+    }
+
+    /// Wraps a descriptor owned by someone else (httpd's piped-log writer end).
+    public init(borrowing descriptor: Int32, name: String) {
+        self.descriptor = descriptor
+        self.path = name
+        self.ownsDescriptor = false
+    }
+
+    /// Writes one complete line (the caller includes the newline). Short writes are finished
+    /// with further writes; errors are dropped, as a logger must never fail a request.
+    public func write(_ line: UnsafeRawBufferPointer) {
+        guard var pointer = line.baseAddress else { return }
+        var remaining = line.count
+        var attempts = 0
+        while remaining > 0 && attempts < 8 {
+            attempts += 1
+            let written = Glibc.write(descriptor, pointer, remaining)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            remaining -= written
+            pointer += written
+        }
+    }
+
+    public func write(_ line: String) {
+        var line = line
+        line.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func close() {
+        if ownsDescriptor { _ = Glibc.close(descriptor) }
+    }
+}
+
+/// A failed file operation, with the path and errno text for the error message.
+public struct FileError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let operation: String
+    public let errno: Int32
+    public var description: String { "cannot \(operation) '\(path)': \(errnoMessage(errno)) (errno=\(errno))" }
+}
+
+/// Whole-file reads and metadata for configuration files.
+public enum Files {
+    /// The file's bytes as text (invalid UTF-8 repaired).
+    public static func readText(_ path: String) throws(FileError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(path: path, operation: "open", errno: errno) }
+        defer { _ = Glibc.close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileError(path: path, operation: "read", errno: errno)
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > 64 << 20 { throw FileError(path: path, operation: "read (over 64 MiB)", errno: EFBIG) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Modification time in seconds, or nil when the file cannot be stat'ed.
+    public static func modificationTime(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_mtim.tv_sec)
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func unlink(_ path: String) { _ = Glibc.unlink(path) }
+
+    /// The process environment, for `$(VAR)` fallback in workers.properties.
+    public static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,141 @@
+import AJP13
+import JKBalancer
+import JKClient
+import JKConfig
+import JKCore
+import JKPosix
+
+/// A request mounted directly on an ajp13 worker (no balancer): up to `retries` attempts,
+/// `retry_interval` apart, while the retry policy allows.
+enum AJPWorkerService {
+    static func serve(
+        plan: AJPPlan, client: WorkerClient, request base: ForwardRequest, facts: RequestFacts, httpd: HttpdClient,
+        extensions: MountExtensions?, disableReuse: Bool
+    ) -> ServiceReport {
+        var report = ServiceReport()
+        let body = RequestBody(
+            contentLength: facts.contentLength < 0 ? nil : facts.contentLength,
+            maxChunk: AJPPacketSize.maxRequestBodyChunk(packetSize: plan.settings.maxPacketSize))
+        var request = base
+        request.prepareAttempt(secret: plan.settings.secret, route: nil, activation: "ACT")
+        var attempt = 0
+        while true {
+            attempt += 1
+            let result = MemberAttempt.run(
+                plan: plan, client: client, request: request, body: body, httpd: httpd, extensions: extensions,
+                replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors)
+            report.bytesIn += result.outcome.bytesToBackend
+            report.bytesOut += result.outcome.bytesToClient
+            report.backendStatus = result.outcome.status
+            report.attempts.append("\(plan.name): \(AttemptText.describe(result.outcome))")
+            let retryable: Bool
+            switch result.outcome.result {
+            case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
+                retryable = false
+            case .backendFailed, .rejectedStatus:
+                retryable = RetryPolicy.mayRetry(
+                    method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
+                    requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted,
+                    recoveryOptions: plan.settings.recoveryOptions)
+            }
+            if retryable && attempt < plan.settings.retries {
+                SystemClock.sleep(plan.settings.retryInterval)
+                continue
+            }
+            report.route = nil
+            Outcomes.finish(&report, result: result, workerLabel: "worker \(plan.name) (\(plan.endpoint))", plan: plan, facts: facts)
+            return report
+        }
+    }
+}
+
+/// Turning the last attempt's outcome into the handler's status and the one error line.
+enum Outcomes {
+    static func finish(_ report: inout ServiceReport, result: MemberAttempt.Result, workerLabel: String, plan: AJPPlan, facts: RequestFacts) {
+        let outcome = result.outcome
+        switch outcome.result {
+        case .completed:
+            report.httpStatus = 0
+        case .serverErrorPage(let status):
+            report.httpStatus = Int32(clamping: status)
+        case .clientFailed(let error):
+            report.failureLevel = .info
+            report.failureLine = "client error on \(facts.method) \(facts.uri) (\(workerLabel) is fine): \(error.description)"
+            report.httpStatus = outcome.responseStarted ? 0 : 400
+        case .requestTooLarge(let part, let needed, let limit):
+            report.failureLine =
+                "\(facts.method) \(facts.uri): request does not fit the AJP packet of \(workerLabel): needs \(needed) bytes, max_packet_size is \(limit); \(AttemptText.describe(part, facts: facts)) overflowed. Raise max_packet_size here and packetSize on Tomcat's AJP connector together → 413"
+            report.httpStatus = 413
+        case .rejectedStatus(let status):
+            report.failureLevel = .info
+            report.failureLine = "\(workerLabel) answered \(status), listed in fail_on_status → 503"
+            report.httpStatus = 503
+        case .backendFailed(let failure):
+            if result.poolExhausted {
+                report.failureLine = "\(workerLabel): no free connection within connection_acquire_timeout \(plan.effective.connectionAcquireTimeout.value) ms → 503"
+                report.httpStatus = 503
+                return
+            }
+            if outcome.responseStarted {
+                report.failureLine = "\(workerLabel) failed in the middle of the response (\(failure.description)); the client got a truncated response"
+                report.httpStatus = 0
+                return
+            }
+            let status: Int32
+            switch failure.cause {
+            case .replyTimeout where failure.phase != .cping: status = 504
+            case .protocolError(.httpAnswer), .protocolError(.tlsAnswer): status = 502
+            case .protocolError, .notCPong: status = 502
+            default: status = 503
+            }
+            report.failureLine = "\(workerLabel): \(AttemptText.backend(failure)) → \(status)"
+            report.httpStatus = status
+        }
+    }
+}
+
+/// Short texts for attempts and failures.
+enum AttemptText {
+    static func describe(_ outcome: AttemptOutcome) -> String {
+        switch outcome.result {
+        case .completed: "\(outcome.status)"
+        case .clientFailed(let error): "client: \(error.description)"
+        case .backendFailed(let failure): backend(failure)
+        case .rejectedStatus(let status): "\(status) (fail_on_status)"
+        case .serverErrorPage(let status): "\(status) (use_server_errors)"
+        case .requestTooLarge(_, let needed, let limit): "request too large (\(needed) > \(limit))"
+        }
+    }
+
+    /// "connect refused", "no CPONG within 3000 ms", "port does not speak AJP (got an HTTP answer)" …
+    static func backend(_ failure: BackendFailure) -> String {
+        switch (failure.phase, failure.cause) {
+        case (.connect, .transport(.refused)): return "connect refused (nothing listens on the port)"
+        case (.connect, .transport(.timedOut)): return "connect timed out"
+        case (.cping, .replyTimeout(let limit)): return "no CPONG within \(limit.value) ms (backend hung, or port bound but not answering)"
+        case (_, .protocolError(.httpAnswer)): return "port does not speak AJP (got an HTTP answer)"
+        case (_, .protocolError(.tlsAnswer)): return "port does not speak AJP (got a TLS answer)"
+        case (_, .replyTimeout(let limit)): return "no reply within \(limit.value) ms (reply_timeout)"
+        case (_, .closedWithoutReply): return "backend closed the connection without a reply"
+        case (let phase, .transport(.reset)): return "connection reset by the backend while \(phase.rawValue)"
+        default: return failure.description
+        }
+    }
+
+    static func describe(_ part: RequestPart, facts: RequestFacts) -> String {
+        switch part {
+        case .uri: return "the URI (\(facts.uri.utf8.count) bytes)"
+        case .header(let index):
+            let headers = facts.headers
+            if index < headers.count { return "header '\(headers[index].name)' (\(headers[index].value.utf8.count) bytes)" }
+            return "a header"
+        case .attribute(let code):
+            if code == .queryString { return "the query string (\(facts.queryString?.utf8.count ?? 0) bytes)" }
+            if code == .sslCert { return "the client certificate" }
+            return "attribute \(code)"
+        case .requestAttribute: return "a request attribute (JkEnvVar)"
+        case .remoteAddress, .remoteHost, .serverName, .protocolVersion, .method, .prefix: return "the request line"
+        case .body: return "the body"
+        }
+    }
+}

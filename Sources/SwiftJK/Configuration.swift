@@ -1,0 +1,219 @@
+import JKBalancer
+import JKConfig
+import JKCore
+import JKPosix
+
+/// The parsed, validated configuration of one httpd generation, built at check_config (in the
+/// parent, twice at startup and once per restart) and handed to C as an opaque pointer.
+///
+/// Immutable after `openResources` except for the resources themselves, which the pconf
+/// cleanup releases (`close`).
+final class Configuration: @unchecked Sendable {
+    let startup: StartupInput
+    let jk: JKConfiguration
+    let plans: [WorkerPlan]
+    let planIndex: [String: Int]
+    let diagnostics: [ConfigDiagnostic]
+    /// One log per server (index as in `jk.servers`); files shared between servers by path.
+    private(set) var logs: [JKLog]
+    private(set) var logFiles: [LogFile] = []
+    private(set) var shared: SharedBalancerState?
+    /// Resolved backend addresses by worker-plan index (nil until resolved, or on failure).
+    private(set) var addresses: [SocketAddress?]
+
+    private init(startup: StartupInput, jk: JKConfiguration, plans: [WorkerPlan], diagnostics: [ConfigDiagnostic]) {
+        self.startup = startup
+        self.jk = jk
+        self.plans = plans
+        var index: [String: Int] = [:]
+        for (position, plan) in plans.enumerated() { index[plan.name] = position }
+        self.planIndex = index
+        self.diagnostics = diagnostics
+        self.logs = jk.servers.map { _ in JKLog.discarding }
+        self.addresses = plans.map { _ in nil }
+    }
+
+    /// Parses everything. Returns the configuration (possibly with warnings) or the errors.
+    static func load(
+        _ startup: StartupInput, environment: [String: String], readFile: (String) throws(FileError) -> String
+    ) -> (Configuration?, [ConfigDiagnostic]) {
+        var diagnostics: [ConfigDiagnostic] = []
+        let parsed = JKConfiguration.parseDirectives(startup.servers)
+        diagnostics += parsed.diagnostics
+        var workersText: String? = nil
+        var workersFile = "JkWorkerProperty"
+        if let file = parsed.global.workersFile {
+            workersFile = startup.resolve(file)
+            do {
+                workersText = try readFile(workersFile)
+            } catch {
+                diagnostics.append(.error("JkWorkersFile: \(error.description)", at: parsed.global.workersFileLocation))
+            }
+        } else if parsed.global.workerProperties.isEmpty {
+            diagnostics.append(
+                .warning("no JkWorkersFile and no JkWorkerProperty: no workers are defined, nothing will be forwarded", at: nil))
+        }
+        let (workers, workerProblems) = WorkersConfigurationBuilder.build(
+            text: workersText, file: workersFile, extraLines: parsed.global.workerProperties, environment: environment,
+            predefined: ["ServerRoot": startup.serverRoot])
+        diagnostics += workerProblems
+        var mountFiles: [String: String] = [:]
+        for (index, server) in parsed.directives.enumerated() {
+            guard let file = server.mountFile else { continue }
+            do {
+                mountFiles[file] = try readFile(startup.resolve(file))
+            } catch {
+                diagnostics.append(
+                    .error("JkMountFile: \(error.description)", at: server.mountFileLocation ?? startup.servers[index].location))
+            }
+        }
+        let (jk, assembleProblems) = JKConfiguration.assemble(
+            servers: startup.servers, directives: parsed.directives, global: parsed.global, workers: workers,
+            mountFiles: mountFiles)
+        diagnostics += assembleProblems
+        diagnostics += unimplementedDirectiveWarnings(startup.servers)
+        guard !diagnostics.hasErrors else { return (nil, diagnostics) }
+        let plans = makePlans(jk.workers, threadsPerChild: startup.threadsPerChild)
+        return (Configuration(startup: startup, jk: jk, plans: plans, diagnostics: diagnostics), diagnostics)
+    }
+
+    /// Directives accepted for compatibility whose behaviour is not built yet: one warning each.
+    static let unimplementedDirectives: Set<String> = ["JkAutoAlias", "JkRequestLogFormat", "JkStripSession"]
+
+    static func unimplementedDirectiveWarnings(_ servers: [RawServer]) -> [ConfigDiagnostic] {
+        servers.flatMap { server in
+            server.directives.filter { unimplementedDirectives.contains($0.name) }.map {
+                .warning("\($0.name) is accepted but not implemented yet in SwiftJK; it has no effect", at: $0.location)
+            }
+        }
+    }
+
+    static func makePlans(_ workers: WorkersConfiguration, threadsPerChild: Int) -> [WorkerPlan] {
+        var plans: [WorkerPlan] = []
+        var index: [String: Int] = [:]
+        // ajp13 and status workers first, so lb plans can refer to member indices.
+        for name in workers.order {
+            guard let worker = workers.workers[name] else { continue }
+            switch worker.kind {
+            case .ajp13(let settings):
+                index[name] = plans.count
+                plans.append(.ajp(AJPPlan(name: name, settings: settings, threadsPerChild: threadsPerChild)))
+            case .status(let settings):
+                index[name] = plans.count
+                plans.append(.status(StatusPlan(name: name, settings: settings)))
+            case .lb:
+                continue
+            }
+        }
+        var slot = 0
+        for name in workers.order {
+            guard let worker = workers.workers[name], case .lb(let settings) = worker.kind else { continue }
+            let memberIndices = settings.members.compactMap { index[$0] }
+            let members: [Balancer.Member] = settings.members.compactMap { member in
+                guard let ajp = workers.workers[member]?.ajp else { return nil }
+                return Balancer.Member(
+                    name: member, route: ajp.route ?? member, domain: ajp.domain, redirect: ajp.redirect,
+                    distance: ajp.distance, lbFactor: ajp.lbFactor,
+                    activation: ajp.port == 0 ? .stopped : ajp.activation)
+            }
+            var balancerSettings = Balancer.Settings()
+            balancerSettings.method = settings.method
+            balancerSettings.stickySession = settings.stickySession
+            balancerSettings.stickySessionForce = settings.stickySessionForce
+            balancerSettings.recoverTime = settings.recoverTime
+            balancerSettings.errorEscalationTime = settings.errorEscalationTime ?? Milliseconds(settings.recoverTime.value / 2)
+            balancerSettings.maxReplyTimeouts = settings.maxReplyTimeouts
+            balancerSettings.maintainInterval = workers.maintainInterval
+            let balancer = Balancer(name: name, members: members, settings: balancerSettings)
+            index[name] = plans.count
+            plans.append(.lb(LBPlan(name: name, settings: settings, balancer: balancer, memberWorkers: memberIndices, sharedSlot: slot)))
+            slot += 1
+        }
+        return plans
+    }
+
+    // MARK: Resources (post_config, real pass only)
+
+    /// Opens the jk log files and creates the shared memory. Returns error messages.
+    func openResources(openPipedLog: (String) -> Int32?) -> [String] {
+        var problems: [String] = []
+        var byPath: [String: LogFile] = [:]
+        var newLogs: [JKLog] = []
+        for server in jk.servers {
+            let configured = server.logFile ?? "logs/mod_jk.log"
+            var file = byPath[configured]
+            if file == nil {
+                if configured.hasPrefix("|") {
+                    let command = String(configured.dropFirst()).trimmingCharacters(in: " ")
+                    if let fd = openPipedLog(command) {
+                        file = LogFile(borrowing: fd, name: configured)
+                    } else {
+                        problems.append("JkLogFile: cannot start piped log '\(command)'")
+                    }
+                } else {
+                    do {
+                        file = try LogFile(path: startup.resolve(configured))
+                        if let file { logFiles.append(file) }
+                    } catch {
+                        problems.append("JkLogFile: \(error.description)")
+                    }
+                }
+                if let file { byPath[configured] = file }
+            }
+            newLogs.append(JKLog(file: file, level: server.logLevel, stampFormat: server.logStampFormat))
+        }
+        logs = newLogs
+        for (index, plan) in plans.enumerated() {
+            guard case .ajp(let ajp) = plan else { continue }
+            do {
+                addresses[index] = try SocketAddress.resolve(host: ajp.host, port: ajp.port, preferIPv6: ajp.settings.preferIPv6)
+            } catch {
+                mainLog.error("worker \(ajp.name): \(error.description); will retry when a request needs it")
+            }
+        }
+        let balancers = plans.compactMap { plan -> LBPlan? in
+            if case .lb(let lb) = plan { return lb }
+            return nil
+        }
+        if !balancers.isEmpty {
+            let base = startup.resolve(jk.global.shmFile ?? "logs/jk-runtime-status")
+            let path = "\(base).\(startup.parentPID)"
+            do {
+                shared = try SharedBalancerState(path: path, balancers: balancers)
+            } catch {
+                problems.append("JkShmFile: \(error.description). Balancer state cannot be shared between children; fix the path or its permissions")
+            }
+        }
+        return problems
+    }
+
+    /// Releases what `openResources` created (pconf cleanup: restart or stop).
+    func close() {
+        for file in logFiles { file.close() }
+        logFiles = []
+        shared?.close()
+        shared = nil
+    }
+
+    var mainLog: JKLog { logs.first ?? .discarding }
+
+    func log(forServer index: Int) -> JKLog {
+        index >= 0 && index < logs.count ? logs[index] : mainLog
+    }
+
+    func plan(named name: String) -> (Int, WorkerPlan)? {
+        guard let index = planIndex[name] else { return nil }
+        return (index, plans[index])
+    }
+
+    func address(for index: Int) -> SocketAddress? { index < addresses.count ? addresses[index] : nil }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var view = Substring(self)
+        while view.first == set { view = view.dropFirst() }
+        while view.last == set { view = view.dropLast() }
+        return String(view)
+    }
+}

@@ -1,0 +1,90 @@
+import CSwiftJKABI
+import JKConfig
+import JKCore
+import JKPosix
+
+// The C entry points (prototypes in swiftjk_abi.h; `make abi-check` compares them with the
+// generated header). Each one is a thin adapter: unwrap pointers, call Swift, wrap the result.
+// Lifecycle (architecture.md §7.4): config_create at check_config (every pass, parent), then
+// config_open_resources at post_config (real pass only), child_create at child_init (after fork),
+// translate and handle per request, the release functions from pool cleanups.
+
+@c public func sjk_config_create(_ startup: UnsafePointer<sjk_startup>?) -> UnsafeMutableRawPointer? {
+    guard let startup else { return nil }
+    let input = StartupInput(startup)
+    let (configuration, diagnostics) = Configuration.load(
+        input, environment: Files.environment(), readFile: { path throws(FileError) in try Files.readText(path) })
+    let console = input.isFirstPass || input.isConfigTest
+    for diagnostic in diagnostics {
+        switch diagnostic.severity {
+        case .error:
+            StartupLog.write(startup, level: SJK_LOG_ERROR, console: true, "SwiftJK: \(diagnostic.description)")
+        case .warning where console:
+            StartupLog.write(startup, level: SJK_LOG_WARN, console: true, "SwiftJK: \(diagnostic.description)")
+        case .warning, .info:
+            continue
+        }
+    }
+    guard let configuration else {
+        let count = diagnostics.errors.count
+        StartupLog.write(startup, level: SJK_LOG_ERROR, console: true, "SwiftJK: \(count) configuration error\(count == 1 ? "" : "s"); httpd will not start")
+        return nil
+    }
+    return Unmanaged.passRetained(configuration).toOpaque()
+}
+
+@c public func sjk_config_open_resources(_ config: UnsafeMutableRawPointer?, _ startup: UnsafePointer<sjk_startup>?) -> Int32 {
+    guard let config, let startup else { return -1 }
+    let configuration = Unmanaged<Configuration>.fromOpaque(config).takeUnretainedValue()
+    let problems = configuration.openResources { command in
+        guard let host = startup.pointee.host, let open = host.pointee.open_piped_log else { return nil }
+        let fd = command.withCString { open(host.pointee.ctx, $0) }
+        return fd >= 0 ? fd : nil
+    }
+    for problem in problems { StartupLog.write(startup, level: SJK_LOG_ERROR, console: true, "SwiftJK: \(problem)") }
+    guard problems.isEmpty else { return -1 }
+    StartupReport.write(configuration)
+    return 0
+}
+
+@c public func sjk_config_release(_ config: UnsafeMutableRawPointer?) {
+    guard let config else { return }
+    let configuration = Unmanaged<Configuration>.fromOpaque(config).takeRetainedValue()
+    configuration.close()
+}
+
+@c public func sjk_child_create(_ config: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    guard let config else { return nil }
+    let configuration = Unmanaged<Configuration>.fromOpaque(config).takeUnretainedValue()
+    let runtime = Runtime(configuration: configuration)
+    runtime.startWatchdog()
+    return Unmanaged.passRetained(runtime).toOpaque()
+}
+
+@c public func sjk_child_release(_ runtime: UnsafeMutableRawPointer?) {
+    guard let runtime else { return }
+    let child = Unmanaged<Runtime>.fromOpaque(runtime).takeRetainedValue()
+    child.shutdown()
+}
+
+@c public func sjk_translate(
+    _ view: UnsafePointer<sjk_translate_view>?, _ runtime: UnsafeMutableRawPointer?, _ workerIndex: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    guard let view, let runtime else { return Int32(SJK_DECLINED) }
+    let child = Unmanaged<Runtime>.fromOpaque(runtime).takeUnretainedValue()
+    return Translate.map(view, runtime: child, workerIndex: workerIndex)
+}
+
+@c public func sjk_handle(_ view: UnsafePointer<sjk_request_view>?, _ runtime: UnsafeMutableRawPointer?) -> Int32 {
+    guard let view, let runtime else { return 500 }
+    let child = Unmanaged<Runtime>.fromOpaque(runtime).takeUnretainedValue()
+    return RequestHandler.handle(view, runtime: child)
+}
+
+/// Startup messages through httpd's log (console during the first pass and `apache2 -t`).
+enum StartupLog {
+    static func write(_ startup: UnsafePointer<sjk_startup>, level: Int, console: Bool, _ message: String) {
+        guard let host = startup.pointee.host, let log = host.pointee.log else { return }
+        message.withCString { log(host.pointee.ctx, Int32(level), console ? 1 : 0, $0) }
+    }
+}

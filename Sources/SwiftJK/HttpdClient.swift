@@ -1,0 +1,133 @@
+import AJP13
+import CSwiftJKABI
+import JKClient
+
+/// The browser side of a request over httpd's callbacks (`sjk_request_host`).
+///
+/// Response header strings are passed to C as pointers into the AJP payload: AJP strings carry
+/// their NUL terminator on the wire, so no copy is made; C copies what httpd keeps.
+final class HttpdClient: ClientSide {
+    let request: UnsafeMutableRawPointer?
+    let host: UnsafePointer<sjk_request_host>
+    /// Extra response headers to add (set_session_cookie), as (name, value).
+    var extraHeaders: [(String, String)] = []
+    /// Called with each Set-Cookie value (route-mismatch detection).
+    var onSetCookie: ((UnsafeRawBufferPointer) -> Void)?
+    /// Status of the response sent, for logs and notes.
+    private(set) var status = 0
+    private(set) var bytesWritten: Int64 = 0
+    /// True once the client failed (its connection is gone).
+    private(set) var failed = false
+    /// `FlushPackets` / `FlushHeader`.
+    var flushEveryPacket = false
+    var flushHeaders = false
+
+    init(request: UnsafeMutableRawPointer?, host: UnsafePointer<sjk_request_host>) {
+        self.request = request
+        self.host = host
+    }
+
+    func readBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int {
+        guard let readBody = host.pointee.read_body, let base = buffer.baseAddress else { return 0 }
+        let count = readBody(request, base.assumingMemoryBound(to: CChar.self), buffer.count)
+        if count < 0 {
+            failed = true
+            throw .readFailed
+        }
+        return count
+    }
+
+    func startResponse(_ headers: SendHeaders, payload: UnsafeRawBufferPointer) throws(ClientError) {
+        status = headers.status
+        guard let start = host.pointee.start_response, let base = payload.baseAddress else { return }
+        let cBase = base.assumingMemoryBound(to: CChar.self)
+        let total = headers.headerCount + extraHeaders.count
+        let result: Int32 = withUnsafeTemporaryAllocation(of: sjk_header.self, capacity: max(total, 1)) { list in
+            var count = 0
+            headers.forEachHeader(in: payload) { name, value in
+                let namePointer: UnsafePointer<CChar>
+                switch name {
+                case .coded(let staticName):
+                    namePointer = UnsafeRawPointer(staticName.utf8Start).assumingMemoryBound(to: CChar.self)
+                    if staticName.utf8CodeUnitCount == 10, let onSetCookie, staticName.description == "Set-Cookie" {
+                        onSetCookie(UnsafeRawBufferPointer(rebasing: payload[value]))
+                    }
+                case .named(let range):
+                    namePointer = UnsafePointer(cBase + range.lowerBound)
+                    if let onSetCookie, range.count == 10,
+                        AJPRequestHeader.matches(UnsafeRawBufferPointer(rebasing: payload[range]), "set-cookie")
+                    {
+                        onSetCookie(UnsafeRawBufferPointer(rebasing: payload[value]))
+                    }
+                }
+                list[count] = sjk_header(name: namePointer, value: UnsafePointer(cBase + value.lowerBound))
+                count += 1
+            }
+            let reason = headers.reason.map { UnsafePointer(cBase + $0.lowerBound) }
+            return withExtraHeaders(list, count) { start(request, Int32(headers.status), reason, list.baseAddress, Int32($0)) }
+        }
+        if result != 0 {
+            failed = true
+            throw .aborted
+        }
+        if flushHeaders { try flush() }
+    }
+
+    /// Appends `extraHeaders` (Swift strings, valid only inside this call) and runs `body` with
+    /// the total count.
+    private func withExtraHeaders(
+        _ list: UnsafeMutableBufferPointer<sjk_header>, _ count: Int, _ body: (Int) -> Int32
+    ) -> Int32 {
+        guard !extraHeaders.isEmpty else { return body(count) }
+        func add(_ index: Int, _ count: Int) -> Int32 {
+            guard index < extraHeaders.count else { return body(count) }
+            return extraHeaders[index].0.withCString { name in
+                extraHeaders[index].1.withCString { value in
+                    list[count] = sjk_header(name: name, value: value)
+                    return add(index + 1, count + 1)
+                }
+            }
+        }
+        return add(0, count)
+    }
+
+    func writeBody(_ bytes: UnsafeRawBufferPointer) throws(ClientError) {
+        guard let write = host.pointee.write, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        if write(request, base.assumingMemoryBound(to: CChar.self), bytes.count) != 0 {
+            failed = true
+            throw .aborted
+        }
+        bytesWritten += Int64(bytes.count)
+        if flushEveryPacket { try flush() }
+    }
+
+    func flush() throws(ClientError) {
+        guard let flush = host.pointee.flush else { return }
+        if flush(request) != 0 {
+            failed = true
+            throw .aborted
+        }
+    }
+
+    /// A response made here (status worker): one Content-Type header and a body.
+    func sendSimpleResponse(status: Int, contentType: String, body: UnsafeRawBufferPointer) throws(ClientError) {
+        self.status = status
+        guard let start = host.pointee.start_response else { return }
+        let rc = "Content-Type".withCString { name in
+            contentType.withCString { value in
+                var header = sjk_header(name: name, value: value)
+                return start(request, Int32(status), nil, &header, 1)
+            }
+        }
+        if rc != 0 {
+            failed = true
+            throw .aborted
+        }
+        try writeBody(body)
+    }
+
+    func setNote(_ name: String, _ value: String) {
+        guard let setNote = host.pointee.set_note else { return }
+        name.withCString { n in value.withCString { v in setNote(request, n, v) } }
+    }
+}

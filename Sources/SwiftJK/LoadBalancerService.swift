@@ -1,0 +1,242 @@
+import AJP13
+import JKBalancer
+import JKClient
+import JKConfig
+import JKCore
+import JKPosix
+
+/// A request on an lb worker: sticky route, choice by lb_value, attempts on members with
+/// failover (no sleep before the next member), force recovery once, and the shared records kept
+/// up to date for every child (mod_jk's lb `service`, modjk-behaviour.md §1.13).
+enum LoadBalancerService {
+    static func serve(
+        lb: LBPlan, runtime: Runtime, request base: ForwardRequest, facts: RequestFacts, httpd: HttpdClient,
+        extensions: MountExtensions?, log: JKLog
+    ) -> ServiceReport {
+        let configuration = runtime.configuration
+        var report = ServiceReport()
+        guard let shared = configuration.shared else {
+            report.failureLine = "lb worker \(lb.name): no shared memory (JkShmFile failed at startup) → 503"
+            report.httpStatus = 503
+            return report
+        }
+        let balancer = lb.balancer
+        let settings = lb.settings
+        // Session ids, unless stickiness is off for this lb, this mount or this request.
+        let stickyIgnore = facts.stickyIgnore ?? extensions?.stickyIgnore ?? false
+        var sessions: SessionIdentifiers?
+        if settings.stickySession && !stickyIgnore {
+            sessions = SessionRouteExtractor.extract(
+                jkRoute: facts.jkRoute, uri: Substring(facts.unparsedURI.prefix { $0 != "?" }), cookieHeaders: facts.cookieHeaders,
+                sessionPath: extensions?.sessionPath ?? settings.sessionPath,
+                sessionCookie: extensions?.sessionCookie ?? settings.sessionCookie)
+        }
+        let balancing = BalancingRequest(
+            sessionIDs: sessions?.ids, stateless: facts.stateless ?? extensions?.stateless ?? false,
+            activationOverrides: activationOverrides(extensions, balancer))
+        let body = RequestBody(
+            contentLength: facts.contentLength < 0 ? nil : facts.contentLength,
+            maxChunk: AJPPacketSize.maxRequestBodyChunk(packetSize: minimumPacketSize(lb, configuration)))
+        var local = RequestMemberStates()
+        var forcedOnce = false
+        var attemptsInRound = 0
+        var round = 0
+        let perRound = min(balancer.members.count, max(1, settings.lbRetries))
+        var firstMember: Int?
+        var lastMember: Int?
+        var lastResult: MemberAttempt.Result?
+        var failedOver: [String] = []
+        let offset = lb.sharedSlot < runtime.offsets.count ? runtime.offsets[lb.sharedSlot] : Runtime.Offset()
+
+        while true {
+            if attemptsInRound >= perRound {
+                round += 1
+                // Another round only helps members that were busy; members in error are skipped.
+                if round >= settings.retries || local.busy == 0 { break }
+                local.busy = 0
+                attemptsInRound = 0
+                SystemClock.sleep(settings.retryInterval)
+            }
+            let now = SystemClock.now()
+            var choiceMade: Choice?
+            var maintenance: [StateChange]?
+            shared.withBalancer(lb.sharedSlot) { record, members in
+                maintenance = balancer.maintainIfDue(runtime: &members, shared: &record, now: now)
+                var rotation = offset.value.load(ordering: .relaxed)
+                choiceMade = balancer.choose(runtime: members, request: balancing, local: local, offset: &rotation)
+                offset.value.store(rotation, ordering: .relaxed)
+                if let choice = choiceMade {
+                    balancer.commit(choice, runtime: &members, request: balancing)
+                    record.busy &+= 1
+                    if record.busy > record.maxBusy { record.maxBusy = record.busy }
+                }
+            }
+            for change in maintenance ?? [] {
+                Maintenance.logChange(change, lb: lb, configuration: configuration, log: log, via: "maintenance")
+            }
+            guard let choice = choiceMade else {
+                if !forcedOnce {
+                    forcedOnce = true
+                    let forced = shared.withBalancer(lb.sharedSlot) { _, members in
+                        balancer.forceRecovery(runtime: &members, local: &local)
+                    } ?? 0
+                    if forced > 0 {
+                        log.info("lb \(lb.name): every member is in error; forcing recovery once for \(forced) member(s)")
+                        continue
+                    }
+                }
+                break
+            }
+            if report.requestedRoute == nil, let requested = choice.requestedRoute {
+                report.requestedRoute = String(requested)
+                report.routeSource = sessions?.source.rawValue
+            }
+            let member = balancer.members[choice.member]
+            let planIndex = choice.member < lb.memberWorkers.count ? lb.memberWorkers[choice.member] : -1
+            guard planIndex >= 0, case .ajp(let ajp) = configuration.plans[planIndex], let client = runtime.client(planIndex) else {
+                break
+            }
+            if firstMember == nil { firstMember = choice.member }
+            lastMember = choice.member
+            var request = base
+            let activation = balancing.activationOverrides?[choice.member] ?? member.activation
+            request.prepareAttempt(secret: ajp.settings.secret ?? settings.secret, route: member.route, activation: activation.code)
+            prepareStickiness(httpd, choice: choice, lb: lb, member: member, facts: facts, extensions: extensions)
+            watchRoutes(httpd, runtime: runtime, lb: lb, member: choice.member, planIndex: planIndex, log: log)
+            let result = MemberAttempt.run(
+                plan: ajp, client: client, request: request, body: body, httpd: httpd, extensions: extensions,
+                replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors)
+            lastResult = result
+            report.bytesIn += result.outcome.bytesToBackend
+            report.bytesOut += result.outcome.bytesToClient
+            report.backendStatus = result.outcome.status
+            report.attempts.append("\(member.name): \(AttemptText.describe(result.outcome))")
+            let bytes = UInt64(max(0, result.outcome.bytesToBackend + result.outcome.bytesToClient))
+            let stateChange: StateChange? = shared.withBalancer(lb.sharedSlot) { record, members in
+                record.busy = max(0, record.busy &- 1)
+                if result.poolExhausted {
+                    balancer.recordBusy(member: choice.member, runtime: &members, local: &local)
+                    return nil
+                }
+                members[choice.member].bytesRead &+= UInt64(max(0, result.outcome.bytesToClient))
+                members[choice.member].bytesWritten &+= UInt64(max(0, result.outcome.bytesToBackend))
+                return balancer.record(
+                    result.attemptResult, cause: result.cause, member: choice.member, bytes: bytes, runtime: &members,
+                    local: &local, now: SystemClock.now())
+            } ?? nil
+            if let stateChange {
+                let cause = failureCause(result)
+                Maintenance.logChange(stateChange, lb: lb, configuration: configuration, log: log, via: "a request", cause: cause)
+            }
+            report.route = member.route
+            report.why = why(choice, balancer: balancer, failedOver: failedOver)
+            switch result.outcome.result {
+            case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
+                return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts)
+            case .backendFailed, .rejectedStatus:
+                let retryable = result.poolExhausted || RetryPolicy.mayRetry(
+                    method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
+                    requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted,
+                    recoveryOptions: ajp.settings.recoveryOptions)
+                if !retryable {
+                    return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts)
+                }
+                failedOver.append(member.name)
+                if log.enabled(.info), !result.poolExhausted {
+                    log.info("lb \(lb.name): \(facts.method) \(facts.uri) failed on \(member.name) (\(ajp.endpoint)): \(AttemptText.describe(result.outcome)); trying another member")
+                }
+            }
+            attemptsInRound += 1
+        }
+        _ = firstMember
+        _ = lastMember
+        // Nothing left to try.
+        report.httpStatus = 503
+        if let lastResult, case .rejectedStatus = lastResult.outcome.result {
+            report.failureLine = "lb \(lb.name): all members answered a fail_on_status code (\(failedOver.joined(separator: ", "))) → 503"
+        } else {
+            let tried = failedOver.isEmpty ? "no usable member" : "tried \(failedOver.joined(separator: ", "))"
+            let states = memberStates(lb, shared: shared)
+            report.failureLine = "lb \(lb.name): all members failed for \(facts.method) \(facts.uri) (\(tried); \(states)) → 503"
+        }
+        return report
+    }
+
+    static func finish(_ report: inout ServiceReport, result: MemberAttempt.Result, lb: LBPlan, ajp: AJPPlan, facts: RequestFacts) -> ServiceReport {
+        Outcomes.finish(&report, result: result, workerLabel: "member \(ajp.name) (\(ajp.endpoint)) of \(lb.name)", plan: ajp, facts: facts)
+        return report
+    }
+
+    static func failureCause(_ result: MemberAttempt.Result) -> String {
+        switch result.outcome.result {
+        case .backendFailed(let failure): AttemptText.backend(failure)
+        case .rejectedStatus(let status): "answered \(status), listed in fail_on_status"
+        default: result.cause.text
+        }
+    }
+
+    static func why(_ choice: Choice, balancer: Balancer, failedOver: [String]) -> String {
+        var text: String
+        switch choice.reason {
+        case .sticky: text = "sticky"
+        case .redirect(let from): text = "redirect from \(balancer.members[from].name)"
+        case .domain(let domain): text = "domain \(domain)"
+        case .balanced: text = choice.requestedRoute == nil ? "balanced by lb_value" : "balanced by lb_value (session route \(choice.requestedRoute ?? "") not usable)"
+        case .failoverRedirect: text = "failover redirect"
+        }
+        if !failedOver.isEmpty { text += ", failover from \(failedOver.joined(separator: ","))" }
+        return text
+    }
+
+    /// Per-mount `active=`/`disabled=`/`stopped=` member lists as an array indexed like members.
+    static func activationOverrides(_ extensions: MountExtensions?, _ balancer: Balancer) -> [Activation?]? {
+        guard let extensions, !(extensions.active.isEmpty && extensions.disabled.isEmpty && extensions.stopped.isEmpty) else {
+            return nil
+        }
+        return balancer.members.map { member in
+            if extensions.stopped.contains(member.name) { return .stopped }
+            if extensions.disabled.contains(member.name) { return .disabled }
+            if extensions.active.contains(member.name) { return .active }
+            return nil
+        }
+    }
+
+    /// The smallest max_packet_size among members: the replay buffer must fit any of them.
+    static func minimumPacketSize(_ lb: LBPlan, _ configuration: Configuration) -> Int {
+        var size = AJPPacketSize.maximumMax
+        for index in lb.memberWorkers {
+            if case .ajp(let ajp) = configuration.plans[index] { size = min(size, ajp.settings.maxPacketSize) }
+        }
+        return size
+    }
+
+    /// `set_session_cookie`: when a request was not served sticky, tell the client the route.
+    static func prepareStickiness(
+        _ httpd: HttpdClient, choice: Choice, lb: LBPlan, member: Balancer.Member, facts: RequestFacts, extensions: MountExtensions?
+    ) {
+        httpd.extraHeaders.removeAll()
+        guard !choice.isSticky, extensions?.setSessionCookie ?? lb.settings.setSessionCookie else { return }
+        var value = "\(extensions?.sessionCookie ?? lb.settings.sessionCookie)=.\(member.route)"
+        let path = extensions?.sessionCookiePath ?? lb.settings.sessionCookiePath
+        if !path.isEmpty { value += ";PATH=\(path)" }
+        value += ";HttpOnly"
+        if facts.isSSL { value += ";Secure" }
+        httpd.extraHeaders.append(("Set-Cookie", value))
+    }
+
+    /// Watches the Set-Cookie of the serving member: a new session whose route names another
+    /// member means workers.properties points this member at the wrong Tomcat.
+    static func watchRoutes(_ httpd: HttpdClient, runtime: Runtime, lb: LBPlan, member: Int, planIndex: Int, log: JKLog) {
+        let cookieName = lb.settings.sessionCookie
+        let expected = lb.balancer.members[member].route
+        httpd.onSetCookie = { value in
+            guard let route = SetCookieRoute.route(in: value, cookie: cookieName), route != expected else { return }
+            RouteMismatch.report(runtime: runtime, lb: lb, member: member, planIndex: planIndex, seenRoute: route, log: log)
+        }
+    }
+
+    static func memberStates(_ lb: LBPlan, shared: SharedBalancerState) -> String {
+        guard let (_, members) = shared.snapshot(lb.sharedSlot) else { return "" }
+        return zip(lb.balancer.members, members).map { "\($0.name) \($1.state.label)" }.joined(separator: ", ")
+    }
+}

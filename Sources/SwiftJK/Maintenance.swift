@@ -1,0 +1,86 @@
+import JKBalancer
+import JKClient
+import JKCore
+import JKPosix
+
+/// Periodic work shared by the watchdog and (when no watchdog runs) the request path.
+enum Maintenance {
+    static func run(_ runtime: Runtime, now: Timestamp, probe: Bool) {
+        let configuration = runtime.configuration
+        let log = configuration.mainLog
+        for plan in configuration.plans {
+            guard case .lb(let lb) = plan, let shared = configuration.shared else { continue }
+            let changes = shared.withBalancer(lb.sharedSlot) { balancerRecord, members in
+                lb.balancer.maintainIfDue(runtime: &members, shared: &balancerRecord, now: now)
+            }
+            if let changes = changes ?? nil {
+                for change in changes { logChange(change, lb: lb, configuration: configuration, log: log, via: "maintenance") }
+            }
+            if probe { probeMembers(lb, runtime: runtime, shared: shared, now: now) }
+        }
+        for (index, client) in runtime.clients.enumerated() {
+            guard let client, case .ajp(let plan) = configuration.plans[index] else { continue }
+            client.sweep()
+            if plan.effective.pingMode.contains(.interval) { client.probeIdle(interval: plan.effective.connectionPingInterval) }
+        }
+    }
+
+    /// CPINGs members in error (one child claims each probe per interval through the shared
+    /// record); a CPONG brings the member back at once.
+    static func probeMembers(_ lb: LBPlan, runtime: Runtime, shared: SharedBalancerState, now: Timestamp) {
+        let configuration = runtime.configuration
+        let claimFor = Int64(1000)
+        let claimed: [Int] = shared.withBalancer(lb.sharedSlot) { _, members in
+            var list: [Int] = []
+            for index in 0..<min(members.count, lb.memberWorkers.count) {
+                let record = members[index]
+                guard record.state.isError || record.state == .busy, record.activation != .stopped,
+                    record.probeClaimedUntil <= now.milliseconds
+                else { continue }
+                members[index].probeClaimedUntil = now.milliseconds + claimFor
+                list.append(index)
+            }
+            return list
+        } ?? []
+        for member in claimed {
+            let planIndex = lb.memberWorkers[member]
+            guard let client = runtime.client(planIndex), case .ajp(let ajp) = configuration.plans[planIndex] else { continue }
+            let result = client.probe(timeout: ajp.effective.pingTimeout)
+            let change: StateChange? = shared.withBalancer(lb.sharedSlot) { _, members -> StateChange? in
+                switch result {
+                case .success:
+                    return lb.balancer.recordProbeSuccess(member: member, runtime: &members)
+                case .failure(let failure):
+                    members[member].lastCauseRaw = MemberAttempt.cause(of: failure).rawValue
+                    members[member].lastErrorTime = SystemClock.now().milliseconds
+                    return nil
+                }
+            } ?? nil
+            if let change {
+                logChange(change, lb: lb, configuration: configuration, log: configuration.mainLog, via: "CPONG")
+            }
+        }
+    }
+
+    /// One info line per member state change, with its cause.
+    static func logChange(_ change: StateChange, lb: LBPlan, configuration: Configuration, log: JKLog, via: String, cause: String? = nil) {
+        guard change.member < lb.memberWorkers.count else { return }
+        let planIndex = lb.memberWorkers[change.member]
+        guard case .ajp(let ajp) = configuration.plans[planIndex] else { return }
+        let who = "member \(ajp.name) (\(ajp.endpoint)) of \(lb.name)"
+        switch change.to {
+        case .ok where change.from.isError || change.from == .busy:
+            log.info("\(who) OK again after \(via)")
+        case .error:
+            let interval = configuration.jk.global.watchdogInterval ?? Watchdog.defaultInterval
+            let next = interval > 0 ? "next probe in \(interval) s" : "retried after recover_time \(lb.balancer.settings.recoverTime)"
+            log.info("\(who) ERR: \(cause ?? "failed"); \(next)")
+        case .recovering:
+            log.info("\(who) ERR/REC: recover_time passed, the next request will try it")
+        case .idle:
+            log.debug("\(who) OK/IDLE: not used since the last maintenance")
+        default:
+            log.info("\(who) \(change.from.label) → \(change.to.label)")
+        }
+    }
+}

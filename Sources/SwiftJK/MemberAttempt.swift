@@ -1,0 +1,117 @@
+import AJP13
+import JKBalancer
+import JKClient
+import JKConfig
+import JKCore
+
+/// One attempt of a request on one ajp13 worker: take a connection, run the exchange, give the
+/// connection back (or drop it). A pooled connection that turns out dead before any reply is
+/// replaced by a fresh one once, without counting against the worker.
+struct MemberAttempt {
+    struct Result {
+        var outcome: AttemptOutcome
+        /// The pool had no free connection within `connection_acquire_timeout`.
+        var poolExhausted = false
+        /// The attempt ran on a connection reused from the pool.
+        var reusedConnection = false
+        /// How the balancer should count it.
+        var attemptResult: AttemptResult
+        var cause: FailureCause
+    }
+
+    static func run(
+        plan: AJPPlan, client: WorkerClient, request: ForwardRequest, body: RequestBody, httpd: HttpdClient,
+        extensions: MountExtensions?, replyTimeoutOverride: Int?, useServerErrors: Int?
+    ) -> Result {
+        var timeouts = plan.timeouts
+        if let override = replyTimeoutOverride ?? extensions?.replyTimeout.map({ Int($0.value) }) {
+            timeouts.reply = Milliseconds(max(0, override))
+        }
+        let failOnStatus = extensions?.failOnStatus
+        let policy: (Int) -> StatusDecision = { status in
+            if plan.failOnStatus(status, override: failOnStatus) != nil { return .failOver }
+            if let limit = useServerErrors, status >= limit { return .serverErrorPage }
+            return .forward
+        }
+        var freshRetryUsed = false
+        while true {
+            let lease: WorkerClient.Lease
+            switch client.acquire() {
+            case .success(let value):
+                lease = value
+            case .failure(.poolExhausted):
+                var outcome = AttemptOutcome(result: .backendFailed(BackendFailure(phase: .connect, cause: .transport(.timedOut))))
+                outcome.requestSent = false
+                return Result(outcome: outcome, poolExhausted: true, attemptResult: .internalError, cause: .other)
+            case .failure(.backend(let failure)):
+                let outcome = AttemptOutcome(result: .backendFailed(failure))
+                return Result(outcome: outcome, attemptResult: .backendError, cause: cause(of: failure))
+            }
+            let outcome = AJPAttempt.run(
+                request: request, body: body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy)
+            switch outcome.result {
+            case .completed(let reuse):
+                client.release(lease.connection, reusable: reuse)
+                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
+            case .clientFailed:
+                client.discard(lease.connection, abort: plan.settings.recoveryOptions & RetryPolicy.closeBackendOnClientError != 0)
+                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .clientError, cause: .none)
+            case .requestTooLarge:
+                client.release(lease.connection, reusable: true)
+                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .internalError, cause: .none)
+            case .rejectedStatus(let status):
+                client.discard(lease.connection)
+                let fatal = plan.failOnStatus(status, override: failOnStatus) == .statusFatal
+                return Result(
+                    outcome: outcome, reusedConnection: !lease.fresh, attemptResult: fatal ? .statusFatal : .statusError,
+                    cause: .failOnStatus)
+            case .serverErrorPage:
+                client.discard(lease.connection)
+                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
+            case .backendFailed(let failure):
+                client.discard(lease.connection)
+                // A reused connection that died before anything came back: the container most
+                // likely closed it while idle. One fresh connection, no penalty.
+                if !lease.fresh, !freshRetryUsed, !outcome.responseStarted, outcome.status == 0, failure.diedQuietly,
+                    RetryPolicy.mayRetry(
+                        method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
+                        requestSent: false, responseStarted: false, recoveryOptions: plan.settings.recoveryOptions),
+                    !outcome.requestSent || RetryPolicy.isIdempotent(request.method) && !body.hasBody
+                {
+                    freshRetryUsed = true
+                    continue
+                }
+                let result: AttemptResult
+                switch failure.cause {
+                case .replyTimeout: result = .replyTimeout
+                case .protocolError: result = .protocolError
+                default: result = .backendError
+                }
+                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: result, cause: cause(of: failure))
+            }
+        }
+    }
+
+    static func cause(of failure: BackendFailure) -> FailureCause {
+        switch failure.cause {
+        case .transport(.refused): return .connectRefused
+        case .transport(.timedOut): return failure.phase == .connect ? .connectTimeout : .replyTimeout
+        case .transport(.reset), .transport(.closed), .closedWithoutReply: return .reset
+        case .replyTimeout: return failure.phase == .cping ? .cpingTimeout : .replyTimeout
+        case .protocolError(.httpAnswer), .protocolError(.tlsAnswer): return .notAJP
+        case .protocolError, .notCPong: return .protocolError
+        case .transport: return .other
+        }
+    }
+}
+
+extension BackendFailure {
+    /// Closed or reset with nothing received: what a connection the container dropped while
+    /// idle looks like.
+    var diedQuietly: Bool {
+        switch cause {
+        case .closedWithoutReply, .transport(.reset), .transport(.closed): phase == .send || phase == .reply || phase == .sendBody
+        default: false
+        }
+    }
+}

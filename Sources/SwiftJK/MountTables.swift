@@ -1,0 +1,75 @@
+import JKConfig
+import JKCore
+import JKPosix
+import Synchronization
+
+/// The mount tables of every server, as the request path reads them, with `JkMountFileReload`:
+/// a server whose mount file changed gets a rebuilt table; readers take an immutable snapshot.
+final class MountTables: Sendable {
+    struct Entry: Sendable {
+        var table: MountTable
+        /// Rules that do not come from the mount file (JkMount, inherited, worker.X.mount).
+        var staticRules: [MountRule]
+        var mountFile: String?
+        var resolvedMountFile: String?
+        var reloadInterval: Milliseconds
+        var lastCheck: Timestamp
+        var modified: Int?
+    }
+
+    private let state: Mutex<[Entry]>
+
+    init(configuration: Configuration) {
+        let now = SystemClock.now()
+        let entries = configuration.jk.servers.map { server -> Entry in
+            let resolved = server.mountFile.map { configuration.startup.resolve($0) }
+            return Entry(
+                table: server.mounts,
+                staticRules: server.mounts.rules.filter { $0.source != .mountFile },
+                mountFile: server.mountFile, resolvedMountFile: resolved,
+                reloadInterval: .seconds(server.mountFileReload), lastCheck: now,
+                modified: resolved.flatMap { Files.modificationTime($0) })
+        }
+        state = Mutex(entries)
+    }
+
+    /// The table for a server, reloading its mount file first when due.
+    func table(forServer index: Int, now: Timestamp, log: JKLog) -> MountTable? {
+        let due: (String, String)? = state.withLock { entries in
+            guard index >= 0, index < entries.count else { return nil }
+            let entry = entries[index]
+            guard let file = entry.mountFile, let resolved = entry.resolvedMountFile, entry.reloadInterval.value > 0,
+                now - entry.lastCheck >= entry.reloadInterval
+            else { return nil }
+            entries[index].lastCheck = now
+            return (file, resolved)
+        }
+        if let (file, resolved) = due { reload(server: index, file: file, resolved: resolved, log: log) }
+        return state.withLock { entries in index >= 0 && index < entries.count ? entries[index].table : nil }
+    }
+
+    private func reload(server index: Int, file: String, resolved: String, log: JKLog) {
+        let modified = Files.modificationTime(resolved)
+        let unchanged = state.withLock { $0[index].modified == modified }
+        guard !unchanged else { return }
+        let text: String
+        do {
+            text = try Files.readText(resolved)
+        } catch {
+            log.warn("JkMountFileReload: \(error.description); keeping the previous rules")
+            return
+        }
+        let (rules, problems) = MountFileParser.parse(text, file: file)
+        if problems.hasErrors {
+            for problem in problems { log.warn("JkMountFileReload: \(problem.description)") }
+            log.warn("JkMountFileReload: '\(file)' has errors; keeping the previous rules")
+            state.withLock { $0[index].modified = modified }
+            return
+        }
+        state.withLock { entries in
+            entries[index].table = MountTable(entries[index].staticRules + rules)
+            entries[index].modified = modified
+        }
+        log.info("JkMountFileReload: reloaded '\(file)' (\(rules.count) rules)")
+    }
+}

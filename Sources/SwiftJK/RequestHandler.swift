@@ -1,0 +1,114 @@
+import AJP13
+import CSwiftJKABI
+import JKBalancer
+import JKClient
+import JKConfig
+import JKCore
+import JKPosix
+
+/// The handler: turns one httpd request into attempts on workers and answers it.
+///
+/// Returns 0 when a response was written (or the client is gone), else the HTTP status httpd
+/// should answer with.
+enum RequestHandler {
+    static func handle(_ view: UnsafePointer<sjk_request_view>, runtime: Runtime) -> Int32 {
+        let started = SystemClock.nowMicroseconds()
+        let configuration = runtime.configuration
+        let v = view.pointee
+        let serverIndex = Int(v.server_index)
+        guard serverIndex >= 0, serverIndex < configuration.jk.servers.count, let host = v.host else { return 500 }
+        let server = configuration.jk.servers[serverIndex]
+        let log = configuration.log(forServer: serverIndex)
+        let httpd = HttpdClient(request: v.r, host: host)
+
+        // Which worker: from translate_name, or from JK_WORKER_NAME (SetHandler jakarta-servlet).
+        var planIndex = Int(v.worker_index)
+        var extensions: MountExtensions?
+        if planIndex < 0 {
+            guard let name = v.worker_name.map({ String(cString: $0) }), let (index, _) = configuration.plan(named: name) else {
+                let name = v.worker_name.map { String(cString: $0) } ?? "(none)"
+                log.error("request for worker '\(name)', which is not defined; answering 500")
+                return 500
+            }
+            planIndex = index
+            httpd.setNote("JK_WORKER_NAME", name)
+        } else if let uri = v.uri.map({ String(cString: $0) }) {
+            extensions = MountExtensionsLookup.find(runtime: runtime, server: serverIndex, uri: uri)
+        }
+        guard planIndex < configuration.plans.count else { return 500 }
+        let plan = configuration.plans[planIndex]
+        if !configuration.jk.workers.list.contains(plan.name) {
+            log.error("worker '\(plan.name)' is not in worker.list and cannot be mounted; answering 500")
+            return 500
+        }
+        httpd.flushEveryPacket = server.options.contains(.flushPackets)
+        httpd.flushHeaders = server.options.contains(.flushHeader)
+        let facts = RequestFacts(view: view, server: server)
+        let request = ForwardRequest(facts: facts, options: server.options)
+        httpd.setNote("JK_WORKER_TYPE", plan.typeName)
+
+        var report: ServiceReport
+        switch plan {
+        case .ajp(let ajp):
+            guard let client = runtime.client(planIndex) else { return 500 }
+            report = AJPWorkerService.serve(
+                plan: ajp, client: client, request: request, facts: facts, httpd: httpd, extensions: extensions,
+                disableReuse: server.options.contains(.disableReuse))
+        case .lb(let lb):
+            report = LoadBalancerService.serve(
+                lb: lb, runtime: runtime, request: request, facts: facts, httpd: httpd, extensions: extensions, log: log)
+        case .status(let status):
+            report = StatusWorkerService.serve(plan: status, runtime: runtime, facts: facts, httpd: httpd)
+        }
+        let duration = SystemClock.nowMicroseconds() - started
+        httpd.setNote("JK_REQUEST_DURATION", String(duration))
+        if let route = report.route { httpd.setNote("JK_WORKER_ROUTE", route) }
+        if let failure = report.failureLine { log.log(report.failureLevel, failure) }
+        if log.enabled(.debug) {
+            log.debug(report.debugLine(facts: facts, worker: plan.name, durationMicroseconds: duration))
+        }
+        return report.httpStatus
+    }
+}
+
+/// What happened to one request, for the handler's return code and the one-line trace.
+struct ServiceReport {
+    var httpStatus: Int32 = 0
+    /// The member (route) that served, if any.
+    var route: String?
+    var requestedRoute: String?
+    var routeSource: String?
+    var why = ""
+    var attempts: [String] = []
+    var backendStatus = 0
+    var bytesIn: Int64 = 0
+    var bytesOut: Int64 = 0
+    var failureLine: String?
+    var failureLevel: LogLevel = .error
+
+    func debugLine(facts: RequestFacts, worker: String, durationMicroseconds: Int64) -> String {
+        var line = "\(facts.method) \(facts.uri)"
+        if let query = facts.queryString { line += "?\(query)" }
+        line += " worker=\(worker)"
+        if let requestedRoute { line += " route=\(requestedRoute)(\(routeSource ?? "?"))" }
+        if let route { line += " served_by=\(route)" }
+        if !why.isEmpty { line += " why=\(why)" }
+        line += " attempts=\(max(1, attempts.count))"
+        if attempts.count > 1 { line += " [\(attempts.joined(separator: "; "))]" }
+        line += " status=\(backendStatus != 0 ? backendStatus : Int(httpStatus))"
+        line += " in=\(bytesIn) out=\(bytesOut) time=\(durationMicroseconds / 1000).\(String(durationMicroseconds % 1000 / 100))ms"
+        if let id = facts.requestID { line += " id=\(id)" }
+        return line
+    }
+}
+
+/// The mount rule a URI matched, for its extensions (reply_timeout, fail_on_status, …).
+enum MountExtensionsLookup {
+    static func find(runtime: Runtime, server: Int, uri: String) -> MountExtensions? {
+        guard let table = runtime.mounts.table(forServer: server, now: SystemClock.now(), log: runtime.configuration.log(forServer: server)),
+            table.hasExtensions, case .success(let normalized) = URINormalizer.normalize(uri),
+            let rule = table.match(normalized), !rule.extensions.isEmpty
+        else { return nil }
+        return rule.extensions
+    }
+}

@@ -1,0 +1,85 @@
+import JKBalancer
+import JKClient
+import JKConfig
+import JKCore
+import JKPosix
+import Synchronization
+
+/// The per-child object graph, built in child_init (after fork, never in the parent): one
+/// connection pool per ajp13 worker, the round-robin offsets of the balancers, the mount tables
+/// (reloadable) and the watchdog.
+final class Runtime: @unchecked Sendable {
+    let configuration: Configuration
+    /// Indexed like `configuration.plans`; nil for lb and status workers.
+    let clients: [WorkerClient?]
+    /// Round-robin start offsets, per balancer slot (per process, as in mod_jk).
+    let offsets: [Offset]
+    let mounts: MountTables
+    private(set) var watchdog: Watchdog?
+    /// Route-mismatch warnings already written, per worker-plan index (once per member).
+    let mismatchWarned: Mutex<Set<Int>> = Mutex([])
+    let unknownRouteWarned = Atomic<Bool>(false)
+
+    final class Offset: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+        var clients: [WorkerClient?] = []
+        for (index, plan) in configuration.plans.enumerated() {
+            guard case .ajp(let ajp) = plan else {
+                clients.append(nil)
+                continue
+            }
+            clients.append(Runtime.makeClient(ajp, address: configuration.address(for: index)))
+        }
+        self.clients = clients
+        let balancerCount = configuration.plans.reduce(0) { count, plan in
+            if case .lb = plan { return count + 1 }
+            return count
+        }
+        self.offsets = (0..<balancerCount).map { _ in Offset() }
+        self.mounts = MountTables(configuration: configuration)
+    }
+
+    static func makeClient(_ plan: AJPPlan, address: SocketAddress?) -> WorkerClient {
+        let options = BlockingSocket.Options(
+            connectTimeout: plan.effective.socketConnectTimeout, keepAlive: plan.effective.socketKeepalive,
+            bufferSize: plan.settings.socketBuffer > 0 ? max(plan.settings.socketBuffer, plan.settings.maxPacketSize) : 0)
+        let resolved = Mutex<SocketAddress?>(address)
+        let host = plan.host
+        let port = plan.port
+        let preferIPv6 = plan.settings.preferIPv6
+        let connector: WorkerClient.Connector = { () throws(TransportError) -> any ByteStream in
+            var target = resolved.withLock { $0 }
+            if target == nil {
+                let fresh = try SocketAddress.resolve(host: host, port: port, preferIPv6: preferIPv6)
+                resolved.withLock { $0 = fresh }
+                target = fresh
+            }
+            guard let target else { throw TransportError.unresolved(host: host, reason: "no address") }
+            return try BlockingSocket.connect(to: target, options: options)
+        }
+        return WorkerClient(
+            name: plan.name, settings: plan.client, connector: connector, now: { SystemClock.now() },
+            sleep: { SystemClock.sleep($0) })
+    }
+
+    func startWatchdog() {
+        let interval = configuration.jk.global.watchdogInterval ?? Watchdog.defaultInterval
+        guard interval > 0 else { return }
+        watchdog = Watchdog.start(runtime: self, interval: .seconds(interval))
+    }
+
+    /// Child exit: stop the watchdog, close idle connections.
+    func shutdown() {
+        watchdog?.stop()
+        watchdog = nil
+        for client in clients { client?.shutdown() }
+    }
+
+    func client(_ index: Int) -> WorkerClient? { index >= 0 && index < clients.count ? clients[index] : nil }
+}
+
+extension BlockingSocket: ByteStream {}

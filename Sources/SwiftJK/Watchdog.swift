@@ -1,0 +1,62 @@
+import Glibc
+import JKCore
+import JKPosix
+import Synchronization
+
+/// One background thread per child (`JkWatchdogInterval`), started in child_init — never in the
+/// parent, whose threads would not survive fork.
+///
+/// Every interval it runs the balancers' global maintenance when due, CPING-probes members in
+/// error so a restarted Tomcat takes traffic again without sacrificing a user request, closes
+/// pooled connections idle past `connection_pool_timeout`, and CPINGs long-idle pooled
+/// connections (`ping_mode` I).
+final class Watchdog: @unchecked Sendable {
+    /// SwiftJK's default interval in seconds (mod_jk: 0, maintenance only on requests).
+    static let defaultInterval = 1
+
+    private let runtime: Runtime
+    private let interval: Milliseconds
+    private let stopping = Atomic<Bool>(false)
+    private var thread = pthread_t()
+
+    private init(runtime: Runtime, interval: Milliseconds) {
+        self.runtime = runtime
+        self.interval = interval
+    }
+
+    static func start(runtime: Runtime, interval: Milliseconds) -> Watchdog? {
+        let watchdog = Watchdog(runtime: runtime, interval: interval)
+        let context = Unmanaged.passRetained(watchdog).toOpaque()
+        let rc = pthread_create(&watchdog.thread, nil, { context in
+            guard let context else { return nil }
+            let watchdog = Unmanaged<Watchdog>.fromOpaque(context).takeRetainedValue()
+            watchdog.run()
+            return nil
+        }, context)
+        guard rc == 0 else {
+            Unmanaged<Watchdog>.fromOpaque(context).release()
+            runtime.configuration.mainLog.error("watchdog thread could not start (error \(rc)); recovery falls back to requests")
+            return nil
+        }
+        return watchdog
+    }
+
+    private func run() {
+        while !stopping.load(ordering: .relaxed) {
+            // Sleep in short steps so a stopping child is not held up.
+            var slept: Int64 = 0
+            while slept < interval.value && !stopping.load(ordering: .relaxed) {
+                let step = min(Int64(100), interval.value - slept)
+                SystemClock.sleep(Milliseconds(step))
+                slept += step
+            }
+            if stopping.load(ordering: .relaxed) { break }
+            Maintenance.run(runtime, now: SystemClock.now(), probe: true)
+        }
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        pthread_join(thread, nil)
+    }
+}

@@ -1,0 +1,90 @@
+import JKBalancer
+import JKClient
+import JKConfig
+import JKCore
+import JKPool
+
+/// Everything the request path needs to know about one worker, computed once per configuration.
+enum WorkerPlan: Sendable {
+    case ajp(AJPPlan)
+    case lb(LBPlan)
+    case status(StatusPlan)
+
+    var name: String {
+        switch self {
+        case .ajp(let plan): plan.name
+        case .lb(let plan): plan.name
+        case .status(let plan): plan.name
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .ajp: "ajp13"
+        case .lb: "lb"
+        case .status: "status"
+        }
+    }
+}
+
+struct AJPPlan: Sendable {
+    let name: String
+    let host: String
+    let port: Int
+    let settings: AJPWorkerSettings
+    let effective: EffectiveAJPSettings
+    let client: WorkerClient.Settings
+    let timeouts: ExchangeTimeouts
+
+    /// "127.0.0.1:8009" as configured (before resolution).
+    var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    init(name: String, settings: AJPWorkerSettings, threadsPerChild: Int) {
+        self.name = name
+        self.host = settings.host
+        self.port = settings.port
+        self.settings = settings
+        let effective = settings.effective(threadsPerChild: threadsPerChild)
+        self.effective = effective
+        let pingTimeout = effective.pingTimeout
+        let connectPing = effective.pingMode.contains(.connect)
+            ? (settings.connectTimeout.value > 0 ? settings.connectTimeout : pingTimeout) : .zero
+        let prepostPing = effective.pingMode.contains(.prepost)
+            ? (settings.prepostTimeout.value > 0 ? settings.prepostTimeout : pingTimeout) : .zero
+        self.client = WorkerClient.Settings(
+            maxPacketSize: settings.maxPacketSize,
+            pool: .init(
+                maxSize: effective.connectionPoolSize, minSize: effective.connectionPoolMinsize,
+                idleTimeout: effective.connectionPoolTimeout),
+            acquireTimeout: effective.connectionAcquireTimeout,
+            connectPingTimeout: connectPing,
+            prepostPingTimeout: prepostPing,
+            idlePingInterval: effective.pingMode.contains(.interval) ? effective.connectionPingInterval : .zero,
+            pingTimeout: pingTimeout,
+            disableReuse: false)
+        self.timeouts = ExchangeTimeouts(socket: settings.socketTimeout, reply: settings.replyTimeout)
+    }
+
+    /// `fail_on_status`: positive codes mark the member in error, negative ones only fail over.
+    func failOnStatus(_ status: Int, override: [Int]?) -> AttemptResult? {
+        let codes = override ?? settings.failOnStatus
+        if codes.contains(status) { return .statusFatal }
+        if codes.contains(-status) { return .statusError }
+        return nil
+    }
+}
+
+struct LBPlan: Sendable {
+    let name: String
+    let settings: LoadBalancerSettings
+    let balancer: Balancer
+    /// Worker-plan index of each member, in member order.
+    let memberWorkers: [Int]
+    /// Index of this lb's records in the shared region.
+    let sharedSlot: Int
+}
+
+struct StatusPlan: Sendable {
+    let name: String
+    let settings: StatusWorkerSettings
+}
