@@ -44,6 +44,13 @@ public struct SendHeaders: Equatable, Sendable {
     /// Where the first header starts in the payload.
     public var headersOffset: Int
 
+    public init(status: Int, reason: Range<Int>?, headerCount: Int, headersOffset: Int) {
+        self.status = status
+        self.reason = reason
+        self.headerCount = headerCount
+        self.headersOffset = headersOffset
+    }
+
     public enum Name: Equatable {
         case coded(StaticString)
         case named(Range<Int>)

@@ -55,6 +55,12 @@ public struct StateChange: Equatable, Sendable {
     public var member: Int
     public var from: MemberState
     public var to: MemberState
+
+    public init(member: Int, from: MemberState, to: MemberState) {
+        self.member = member
+        self.from = from
+        self.to = to
+    }
 }
 
 extension Balancer {

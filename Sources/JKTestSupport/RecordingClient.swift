@@ -1,0 +1,50 @@
+import AJP13
+import JKClient
+
+/// A `ClientSide` that feeds a fixed request body and records the response.
+public final class RecordingClient: ClientSide {
+    public private(set) var status: Int?
+    public private(set) var reason: String?
+    public private(set) var headers: [(String, String)] = []
+    public private(set) var body: [UInt8] = []
+    public private(set) var flushes = 0
+    private var requestBody: [UInt8]
+    private var offset = 0
+    /// Fail reading the body after this many bytes (client abort mid-body).
+    public var failReadAfter: Int?
+    /// Fail writing after this many body bytes (client gone mid-response).
+    public var failWriteAfter: Int?
+
+    public init(requestBody: [UInt8] = []) { self.requestBody = requestBody }
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    public func readBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int {
+        if let limit = failReadAfter, offset >= limit { throw .readFailed }
+        let count = min(buffer.count, requestBody.count - offset, (failReadAfter ?? Int.max) - offset)
+        guard count > 0 else { return 0 }
+        requestBody.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + count)]))
+        }
+        offset += count
+        return count
+    }
+
+    public func startResponse(_ headers: SendHeaders, payload: UnsafeRawBufferPointer) throws(ClientError) {
+        status = headers.status
+        reason = headers.reason.map { payload.string($0) }
+        headers.forEachHeader(in: payload) { name, value in
+            switch name {
+            case .coded(let text): self.headers.append((text.description, payload.string(value)))
+            case .named(let range): self.headers.append((payload.string(range), payload.string(value)))
+            }
+        }
+    }
+
+    public func writeBody(_ bytes: UnsafeRawBufferPointer) throws(ClientError) {
+        if let limit = failWriteAfter, body.count + bytes.count > limit { throw .aborted }
+        body.append(contentsOf: bytes)
+    }
+
+    public func flush() throws(ClientError) { flushes += 1 }
+}

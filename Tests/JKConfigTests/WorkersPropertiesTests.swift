@@ -1,0 +1,161 @@
+import JKBalancer
+import JKConfig
+import JKCore
+import Testing
+
+/// workers.properties: the examples of the reference parse to the expected model, and broken
+/// files report the right line.
+struct WorkersPropertiesTests {
+    static func build(_ text: String, environment: [String: String] = [:]) -> (WorkersConfiguration, [ConfigDiagnostic]) {
+        WorkersConfigurationBuilder.build(text: text, file: "workers.properties", environment: environment)
+    }
+
+    /// classic-deployment.md, verbatim (hosts swapped, as in the original).
+    static let classic = """
+        worker.list=worker1
+        worker.worker1.type=lb
+        worker.worker1.balance_workers=was1,was2
+        #worker.worker1.sticky_session=true
+        worker.worker1.sticky_session=1
+
+        worker.was1.type=ajp13
+        worker.was1.host=192.168.0.23
+        worker.was1.port=8009
+        worker.was1.lbfactor=1
+
+        worker.was2.type=ajp13
+        worker.was2.host=192.168.0.24
+        worker.was2.port=8009
+        worker.was2.lbfactor=1
+        """
+
+    @Test func classicDeployment() {
+        let (model, diagnostics) = Self.build(Self.classic)
+        #expect(!diagnostics.hasErrors)
+        #expect(model.list == ["worker1"])
+        let lb = model.worker(named: "worker1")?.loadBalancer
+        #expect(lb?.members == ["was1", "was2"])
+        #expect(lb?.stickySession == true)
+        #expect(model.worker(named: "was1")?.ajp?.host == "192.168.0.23")
+        #expect(model.worker(named: "was2")?.ajp?.port == 8009)
+        #expect(model.order == ["worker1", "was1", "was2"])
+    }
+
+    /// modjk-behaviour.md §0.2: template, reference, secret, status worker.
+    static let reference = """
+        worker.list=lb,jkstatus
+        worker.tmpl.type=ajp13
+        worker.tmpl.ping_mode=A
+        worker.tmpl.socket_connect_timeout=3000
+        worker.tmpl.connection_pool_timeout=600
+        worker.tmpl.secret=s3cret
+        worker.node1.reference=worker.tmpl
+        worker.node1.host=tc1
+        worker.node1.port=8009
+        worker.node2.reference=worker.tmpl
+        worker.node2.host=tc2
+        worker.lb.type=lb
+        worker.lb.balance_workers=node1,node2
+        worker.lb.sticky_session=true
+        worker.lb.sticky_session_force=false
+        worker.jkstatus.type=status
+        """
+
+    @Test func referenceDeployment() {
+        let (model, diagnostics) = Self.build(Self.reference)
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        let node2 = model.worker(named: "node2")?.ajp
+        #expect(node2?.host == "tc2")
+        #expect(node2?.secret == "s3cret")
+        #expect(node2?.pingMode == .all)
+        #expect(node2?.socketConnectTimeout == Milliseconds(3000))
+        #expect(node2?.connectionPoolTimeout == .seconds(600))
+        #expect(model.worker(named: "jkstatus")?.typeName == "status")
+        #expect(model.worker(named: "tmpl") == nil)
+    }
+
+    /// The shape of tomcat-connectors' conf/workers.properties: repeated list lines.
+    @Test func repeatedListsConcatenate() {
+        let (model, diagnostics) = Self.build("""
+            worker.list=a
+            worker.list=lb
+            worker.a.port=8010
+            worker.lb.type=lb
+            worker.lb.balance_workers=a
+            worker.lb.balance_workers=b
+            worker.b.host=localhost
+            """)
+        #expect(!diagnostics.hasErrors)
+        #expect(model.list == ["a", "lb"])
+        #expect(model.worker(named: "lb")?.loadBalancer?.members == ["a", "b"])
+    }
+
+    @Test func variablesExpandFromTheFileThenTheEnvironment() {
+        let (model, diagnostics) = Self.build(
+            """
+            tomcat_host=10.1.2.3
+            worker.list=w
+            worker.w.host=$(tomcat_host)
+            worker.w.port=$(AJP_PORT)
+            """, environment: ["AJP_PORT": "8011"])
+        #expect(!diagnostics.hasErrors)
+        #expect(model.worker(named: "w")?.ajp?.host == "10.1.2.3")
+        #expect(model.worker(named: "w")?.ajp?.port == 8011)
+    }
+
+    @Test(arguments: [("1", true), ("0", false), ("true", true), ("False", false), ("on", true), ("OFF", false), ("yes", true), ("No", false), ("t", true), ("n", false)])
+    func booleanSpellings(text: String, value: Bool) {
+        #expect(ValueParsing.boolean(text) == value)
+    }
+
+    @Test(arguments: [("8192", 8192), ("8k", 8192), ("64K", 65536), ("1M", 1_048_576), ("-1", -1)])
+    func integerSuffixes(text: String, value: Int) {
+        #expect(ValueParsing.integer(text) == value)
+    }
+
+    @Test func deprecatedNamesAreMappedWithAWarning() {
+        let (model, diagnostics) = Self.build("""
+            worker.list=lb
+            worker.lb.type=lb
+            worker.lb.balanced_workers=a,b
+            worker.a.cachesize=10
+            worker.b.disabled=true
+            worker.b.jvm_route=node-b
+            """)
+        #expect(!diagnostics.hasErrors)
+        #expect(diagnostics.warnings.count == 4)
+        #expect(model.worker(named: "lb")?.loadBalancer?.members == ["a", "b"])
+        #expect(model.worker(named: "a")?.ajp?.connectionPoolSize == 10)
+        #expect(model.worker(named: "b")?.ajp?.activation == .disabled)
+        #expect(model.worker(named: "b")?.ajp?.route == "node-b")
+    }
+
+    @Test func duplicateUniqueKeyWarnsAndTheLastWins() {
+        let (model, diagnostics) = Self.build("worker.list=w\nworker.w.port=8009\nworker.w.port=8010\n")
+        #expect(model.worker(named: "w")?.ajp?.port == 8010)
+        #expect(diagnostics.warnings.first?.location?.line == 3)
+    }
+
+    @Test func hostMayEmbedThePort() {
+        let (model, _) = Self.build("worker.list=w\nworker.w.host=tc1:8010\n")
+        #expect(model.worker(named: "w")?.ajp?.host == "tc1")
+        #expect(model.worker(named: "w")?.ajp?.port == 8010)
+    }
+
+    @Test func routeWithADotGivesTheDomain() {
+        let (model, _) = Self.build("worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=a\nworker.a.route=dom1.a\n")
+        #expect(model.worker(named: "a")?.ajp?.domain == "dom1")
+    }
+
+    @Test func lbSecretIsInheritedByMembersWithoutOne() {
+        let (model, _) = Self.build("""
+            worker.list=lb
+            worker.lb.type=lb
+            worker.lb.balance_workers=a,b
+            worker.lb.secret=S
+            worker.b.secret=own
+            """)
+        #expect(model.worker(named: "a")?.ajp?.secret == "S")
+        #expect(model.worker(named: "b")?.ajp?.secret == "own")
+    }
+}
