@@ -10,7 +10,7 @@ LIBEXECDIR := $(shell $(APXS) -q LIBEXECDIR 2>/dev/null)
 BIN        := .build/$(CONFIG)
 # lld turns GOT entries of hidden Swift metadata into relative relocations, so nothing but
 # jk_module remains in .dynsym (the default linker leaves LOCAL entries there).
-SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xlinker --version-script=$(CURDIR)/exports.map
+SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization -Xlinker --version-script=$(CURDIR)/exports.map
 
 .PHONY: all install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench fuzz clean deps FORCE
 

@@ -21,14 +21,16 @@ var targets: [Target] = [
     // The I/O edge: the only target that makes syscalls.
     .target(name: "JKPosix", dependencies: ["JKCore"]),
     // The imperative shell for one AJP worker; talks to a ByteStream, not to sockets.
-    .target(name: "JKClient", dependencies: ["AJP13", "JKCore", "JKPool"]),
+    .target(name: "JKClient", dependencies: ["AJP13", "JKCore", "JKPool", "JKSync"]),
+    // One threading primitive: a pthread mutex around a value (no spinning).
+    .target(name: "JKSync"),
     // The C/Swift contract, header only.
     .target(name: "CSwiftJKABI"),
     // Composition root: the @c entry points httpd's shim calls.
     .target(
         name: "SwiftJK",
         dependencies: [
-            "AJP13", "JKCore", "JKConfig", "JKBalancer", "JKPool", "JKPosix", "JKClient", "CSwiftJKABI",
+            "AJP13", "JKCore", "JKConfig", "JKBalancer", "JKPool", "JKPosix", "JKClient", "JKSync", "CSwiftJKABI",
         ]),
     // `swiftjk check`: the configuration checker.
     .executableTarget(name: "swiftjk", dependencies: ["JKConfig", "JKPosix", "SwiftJK"]),

@@ -26,7 +26,17 @@
 /// Attributes go out in mod_jk's order: secret first, then remote_user, auth_type, query_string,
 /// route, ssl_cert, ssl_cipher, ssl_session, ssl_key_size, stored_method, then the named request
 /// attributes in the order given (modjk-behaviour.md §1.14, §5.4).
-extension ForwardRequest {
+/// Anything that can write itself as a FORWARD_REQUEST packet: the `ForwardRequest` value, or
+/// the composition root's encoder that writes straight from httpd's request without building
+/// one (the hot path).
+public protocol ForwardRequestSource {
+    /// The HTTP method, for the retry policy.
+    var method: String { get }
+    /// Writes the whole packet; false when it does not fit (see `writer.overflow`).
+    func encode(into writer: inout AJPPacketWriter) -> Bool
+}
+
+extension ForwardRequest: ForwardRequestSource {
     /// Encodes the request as one packet. Returns false (see `writer.overflow` and `writer.needed`)
     /// when it does not fit the writer's limit.
     @discardableResult

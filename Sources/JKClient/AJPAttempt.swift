@@ -109,8 +109,8 @@ public struct ExchangeTimeouts: Equatable, Sendable {
 /// Runs one request over one connection: sends FORWARD_REQUEST (and the first body packet), then
 /// drives `AJPExchange` until END_RESPONSE or a failure.
 public enum AJPAttempt {
-    public static func run<C: ClientSide>(
-        request: ForwardRequest, body: RequestBody, on connection: AJPConnection, client: C,
+    public static func run<C: ClientSide, R: ForwardRequestSource>(
+        request: R, body: inout RequestBody, on connection: AJPConnection, client: C,
         timeouts: ExchangeTimeouts, statusPolicy: (Int) -> StatusDecision = { _ in .forward }
     ) -> AttemptOutcome {
         var outcome = AttemptOutcome(result: .completed(reuse: false))
@@ -138,7 +138,7 @@ public enum AJPAttempt {
         } catch {
             return outcome
         }
-        return exchange(body: body, connection: connection, client: client, timeouts: timeouts,
+        return exchange(body: &body, connection: connection, client: client, timeouts: timeouts,
                         statusPolicy: statusPolicy, outcome: outcome)
     }
 
@@ -161,7 +161,7 @@ public enum AJPAttempt {
     }
 
     private static func exchange<C: ClientSide>(
-        body: RequestBody, connection: AJPConnection, client: C, timeouts: ExchangeTimeouts,
+        body: inout RequestBody, connection: AJPConnection, client: C, timeouts: ExchangeTimeouts,
         statusPolicy: (Int) -> StatusDecision, outcome start: AttemptOutcome
     ) -> AttemptOutcome {
         var outcome = start

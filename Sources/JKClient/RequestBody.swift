@@ -7,7 +7,7 @@ import AJP13
 /// (Tomcat expects it without asking). It is read from the client once and kept, so a request can
 /// be replayed on another member as long as nothing beyond it has been consumed — the condition
 /// under which mod_jk replays too (its `reco_buf`).
-public final class RequestBody {
+public struct RequestBody {
     /// nil when the length is unknown (chunked): nothing is sent until the container asks.
     public let contentLength: Int64?
     private var first: [UInt8] = []
@@ -33,14 +33,14 @@ public final class RequestBody {
     public var hasBody: Bool { contentLength != 0 }
 
     /// Starts an attempt: the buffered first packet is served again.
-    public func rewind() { cursor = 0 }
+    public mutating func rewind() { cursor = 0 }
 
     /// True while the body can be served again from the start.
     public var isReplayable: Bool { !consumedBeyondFirst }
 
     /// Writes the packet that goes right after FORWARD_REQUEST into `writer`: only for a known,
     /// non-zero length. Returns false when there is none.
-    public func writeInitialPacket<C: ClientSide>(into writer: inout AJPPacketWriter, from client: C) throws(ClientError) -> Bool {
+    public mutating func writeInitialPacket<C: ClientSide>(into writer: inout AJPPacketWriter, from client: C) throws(ClientError) -> Bool {
         guard let contentLength, contentLength > 0 else { return false }
         try loadFirst(from: client)
         cursor = first.count
@@ -50,7 +50,7 @@ public final class RequestBody {
 
     /// Writes the answer to a GET_BODY_CHUNK into `writer`: at most `maxBytes` of data, or the
     /// empty packet once the body is exhausted.
-    public func writeNextPacket<C: ClientSide>(maxBytes: Int, into writer: inout AJPPacketWriter, from client: C) throws(ClientError) {
+    public mutating func writeNextPacket<C: ClientSide>(maxBytes: Int, into writer: inout AJPPacketWriter, from client: C) throws(ClientError) {
         try loadFirst(from: client)
         if cursor < first.count {
             let end = min(first.count, cursor + max(0, maxBytes))
@@ -63,7 +63,7 @@ public final class RequestBody {
         scratch.withUnsafeBytes { writer.bodyPacket(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 
-    private func loadFirst<C: ClientSide>(from client: C) throws(ClientError) {
+    private mutating func loadFirst<C: ClientSide>(from client: C) throws(ClientError) {
         guard !firstLoaded else { return }
         firstLoaded = true
         let count = try readClient(maxBytes: maxChunk, from: client)
@@ -72,7 +72,7 @@ public final class RequestBody {
 
     /// Reads up to `maxBytes` (filling as much as the client gives, so packets are full) into
     /// `scratch`, returning the count.
-    private func readClient<C: ClientSide>(maxBytes: Int, from client: C) throws(ClientError) -> Int {
+    private mutating func readClient<C: ClientSide>(maxBytes: Int, from client: C) throws(ClientError) -> Int {
         if scratch.count < maxChunk { scratch = [UInt8](repeating: 0, count: maxChunk) }
         var wanted = maxBytes
         if let contentLength { wanted = Int(min(Int64(wanted), max(0, contentLength - bytesRead))) }

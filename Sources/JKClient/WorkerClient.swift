@@ -1,13 +1,14 @@
 import AJP13
 import JKCore
 import JKPool
+import JKSync
 import Synchronization
 
 /// The per-child connection pool of one AJP worker (one Tomcat), and the steps around a request
 /// that belong to the connection rather than to the exchange: acquire (reuse, stale check,
 /// connect, CPING), release, discard.
 ///
-/// Mutations happen inside `Mutex.withLock` and touch only the state machine; connect, ping and
+/// Mutations happen inside `LockedState.withLock` and touch only the state machine; connect, ping and
 /// close run after unlocking, so no lock is held during I/O.
 public final class WorkerClient: Sendable {
     public struct Settings: Sendable {
@@ -54,7 +55,7 @@ public final class WorkerClient: Sendable {
     private let connector: Connector
     private let now: Now
     private let sleep: Sleep
-    private let state: Mutex<PoolStateMachine<AJPConnection>>
+    private let state: LockedState<PoolStateMachine<AJPConnection>>
     private let nextID = Atomic<Int>(1)
 
     public init(name: String, settings: Settings, connector: @escaping Connector, now: @escaping Now, sleep: @escaping Sleep) {
@@ -63,7 +64,7 @@ public final class WorkerClient: Sendable {
         self.connector = connector
         self.now = now
         self.sleep = sleep
-        self.state = Mutex(PoolStateMachine(limits: settings.pool))
+        self.state = LockedState(PoolStateMachine(limits: settings.pool))
     }
 
     public struct Lease {

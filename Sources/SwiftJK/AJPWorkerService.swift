@@ -9,25 +9,26 @@ import JKPosix
 /// `retry_interval` apart, while the retry policy allows.
 enum AJPWorkerService {
     static func serve(
-        plan: AJPPlan, client: WorkerClient, request base: ForwardRequest, facts: RequestFacts, httpd: HttpdClient,
-        extensions: MountExtensions?, disableReuse: Bool
+        plan: AJPPlan, client: WorkerClient, request base: RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
+        extensions: MountExtensions?
     ) -> ServiceReport {
         var report = ServiceReport()
-        let body = RequestBody(
+        var body = RequestBody(
             contentLength: facts.contentLength < 0 ? nil : facts.contentLength,
             maxChunk: AJPPacketSize.maxRequestBodyChunk(packetSize: plan.settings.maxPacketSize))
         var request = base
-        request.prepareAttempt(secret: plan.settings.secret, route: nil, activation: "ACT")
+        request.secret = plan.settings.secret
+        request.activation = "ACT"
         var attempt = 0
         while true {
             attempt += 1
             let result = MemberAttempt.run(
-                plan: plan, client: client, request: request, body: body, httpd: httpd, extensions: extensions,
+                plan: plan, client: client, request: request, body: &body, httpd: httpd, extensions: extensions,
                 replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors)
             report.bytesIn += result.outcome.bytesToBackend
             report.bytesOut += result.outcome.bytesToClient
             report.backendStatus = result.outcome.status
-            report.attempts.append("\(plan.name): \(AttemptText.describe(result.outcome))")
+            report.attempts.append(AttemptRecord(worker: plan.name, outcome: result.outcome))
             let retryable: Bool
             switch result.outcome.result {
             case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
@@ -126,8 +127,7 @@ enum AttemptText {
         switch part {
         case .uri: return "the URI (\(facts.uri.utf8.count) bytes)"
         case .header(let index):
-            let headers = facts.headers
-            if index < headers.count { return "header '\(headers[index].name)' (\(headers[index].value.utf8.count) bytes)" }
+            if let header = facts.headers.describe(index) { return "header '\(header.name)' (\(header.valueLength) bytes)" }
             return "a header"
         case .attribute(let code):
             if code == .queryString { return "the query string (\(facts.queryString?.utf8.count ?? 0) bytes)" }

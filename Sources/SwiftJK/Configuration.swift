@@ -13,6 +13,10 @@ final class Configuration: @unchecked Sendable {
     let jk: JKConfiguration
     let plans: [WorkerPlan]
     let planIndex: [String: Int]
+    /// Per plan: is it in worker.list (only those may be mounted)?
+    let mountable: [Bool]
+    /// Per server, by reference (the request path must not copy the settings).
+    let servers: [ServerContext]
     let diagnostics: [ConfigDiagnostic]
     /// One log per server (index as in `jk.servers`); files shared between servers by path.
     private(set) var logs: [JKLog]
@@ -28,6 +32,9 @@ final class Configuration: @unchecked Sendable {
         var index: [String: Int] = [:]
         for (position, plan) in plans.enumerated() { index[plan.name] = position }
         self.planIndex = index
+        let listed = Set(jk.workers.list)
+        self.mountable = plans.map { listed.contains($0.name) }
+        self.servers = jk.servers.map(ServerContext.init)
         self.diagnostics = diagnostics
         self.logs = jk.servers.map { _ in JKLog.discarding }
         self.addresses = plans.map { _ in nil }
@@ -207,6 +214,12 @@ final class Configuration: @unchecked Sendable {
     }
 
     func address(for index: Int) -> SocketAddress? { index < addresses.count ? addresses[index] : nil }
+}
+
+/// One server's settings, shared by reference.
+final class ServerContext: Sendable {
+    let settings: ServerSettings
+    init(_ settings: ServerSettings) { self.settings = settings }
 }
 
 extension String {

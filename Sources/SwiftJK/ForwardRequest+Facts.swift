@@ -5,7 +5,7 @@ extension ForwardRequest {
     /// The AJP request for an httpd request (mod_jk's `init_ws_service` + `ajp_marshal_into_msgb`
     /// inputs). Per-attempt attributes (secret, route, JK_LB_ACTIVATION) are set by the caller.
     init(facts: RequestFacts, options: JkOptions) {
-        var headers = facts.headers
+        var headers = facts.headers.owned
         let hasBody = facts.contentLength != 0
         if facts.contentLength < 0 {
             // Chunked or unknown length: Tomcat treats a missing Content-Length as "read until

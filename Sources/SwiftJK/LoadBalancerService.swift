@@ -10,7 +10,7 @@ import JKPosix
 /// up to date for every child (mod_jk's lb `service`, modjk-behaviour.md §1.13).
 enum LoadBalancerService {
     static func serve(
-        lb: LBPlan, runtime: Runtime, request base: ForwardRequest, facts: RequestFacts, httpd: HttpdClient,
+        lb: LBPlan, runtime: Runtime, request base: RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
         extensions: MountExtensions?, log: JKLog
     ) -> ServiceReport {
         let configuration = runtime.configuration
@@ -34,7 +34,7 @@ enum LoadBalancerService {
         let balancing = BalancingRequest(
             sessionIDs: sessions?.ids, stateless: facts.stateless ?? extensions?.stateless ?? false,
             activationOverrides: activationOverrides(extensions, balancer))
-        let body = RequestBody(
+        var body = RequestBody(
             contentLength: facts.contentLength < 0 ? nil : facts.contentLength,
             maxChunk: AJPPacketSize.maxRequestBodyChunk(packetSize: minimumPacketSize(lb, configuration)))
         var local = RequestMemberStates()
@@ -100,17 +100,19 @@ enum LoadBalancerService {
             lastMember = choice.member
             var request = base
             let activation = balancing.activationOverrides?[choice.member] ?? member.activation
-            request.prepareAttempt(secret: ajp.settings.secret ?? settings.secret, route: member.route, activation: activation.code)
+            request.secret = ajp.settings.secret ?? settings.secret
+            request.route = member.route
+            request.activation = activation.code
             prepareStickiness(httpd, choice: choice, lb: lb, member: member, facts: facts, extensions: extensions)
             watchRoutes(httpd, runtime: runtime, lb: lb, member: choice.member, planIndex: planIndex, log: log)
             let result = MemberAttempt.run(
-                plan: ajp, client: client, request: request, body: body, httpd: httpd, extensions: extensions,
+                plan: ajp, client: client, request: request, body: &body, httpd: httpd, extensions: extensions,
                 replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors)
             lastResult = result
             report.bytesIn += result.outcome.bytesToBackend
             report.bytesOut += result.outcome.bytesToClient
             report.backendStatus = result.outcome.status
-            report.attempts.append("\(member.name): \(AttemptText.describe(result.outcome))")
+            report.attempts.append(AttemptRecord(worker: member.name, outcome: result.outcome))
             let bytes = UInt64(max(0, result.outcome.bytesToBackend + result.outcome.bytesToClient))
             let stateChange: StateChange? = shared.withBalancer(lb.sharedSlot) { record, members in
                 record.busy = max(0, record.busy &- 1)

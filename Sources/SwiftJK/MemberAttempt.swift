@@ -20,7 +20,7 @@ struct MemberAttempt {
     }
 
     static func run(
-        plan: AJPPlan, client: WorkerClient, request: ForwardRequest, body: RequestBody, httpd: HttpdClient,
+        plan: AJPPlan, client: WorkerClient, request: RequestEncoder, body: inout RequestBody, httpd: HttpdClient,
         extensions: MountExtensions?, replyTimeoutOverride: Int?, useServerErrors: Int?
     ) -> Result {
         var timeouts = plan.timeouts
@@ -48,7 +48,7 @@ struct MemberAttempt {
                 return Result(outcome: outcome, attemptResult: .backendError, cause: cause(of: failure))
             }
             let outcome = AJPAttempt.run(
-                request: request, body: body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy)
+                request: request, body: &body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy)
             switch outcome.result {
             case .completed(let reuse):
                 client.release(lease.connection, reusable: reuse)

@@ -1,7 +1,7 @@
 import JKConfig
 import JKCore
 import JKPosix
-import Synchronization
+import JKSync
 
 /// The mount tables of every server, as the request path reads them, with `JkMountFileReload`:
 /// a server whose mount file changed gets a rebuilt table; readers take an immutable snapshot.
@@ -17,7 +17,9 @@ final class MountTables: Sendable {
         var modified: Int?
     }
 
-    private let state: Mutex<[Entry]>
+    /// Tables of servers without a reloadable mount file: read with no lock at all.
+    private let fixed: [MountTable?]
+    private let state: LockedState<[Entry]>
 
     init(configuration: Configuration) {
         let now = SystemClock.now()
@@ -30,11 +32,14 @@ final class MountTables: Sendable {
                 reloadInterval: .seconds(server.mountFileReload), lastCheck: now,
                 modified: resolved.flatMap { Files.modificationTime($0) })
         }
-        state = Mutex(entries)
+        fixed = entries.map { $0.mountFile == nil || $0.reloadInterval.value == 0 ? $0.table : nil }
+        state = LockedState(entries)
     }
 
     /// The table for a server, reloading its mount file first when due.
     func table(forServer index: Int, now: Timestamp, log: JKLog) -> MountTable? {
+        guard index >= 0, index < fixed.count else { return nil }
+        if let table = fixed[index] { return table }
         let due: (String, String)? = state.withLock { entries in
             guard index >= 0, index < entries.count else { return nil }
             let entry = entries[index]

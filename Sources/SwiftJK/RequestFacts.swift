@@ -3,9 +3,9 @@ import CSwiftJKABI
 import JKConfig
 
 /// What SwiftJK needs to know about one httpd request, read once from `sjk_request_view` and the
-/// request's environment (indicator variables). Building the AJP request from it is pure
-/// (`ForwardRequest.init(facts:)`), so it is tested without httpd.
-struct RequestFacts: Sendable {
+/// request's environment (indicator variables). A class: it is made once per request and handed
+/// to every attempt by reference. Headers stay a view of httpd's table.
+final class RequestFacts: @unchecked Sendable {
     var method: String
     var protocolVersion: String
     /// r->uri (decoded by httpd, path parameters kept).
@@ -23,7 +23,9 @@ struct RequestFacts: Sendable {
     var isSSL: Bool
     var remoteUser: String?
     var authType: String?
-    var headers: [ForwardRequest.Header]
+    var headers: HeaderList
+    /// How many Content-Length headers the client sent.
+    var contentLengthHeaders: Int
     /// -1 when the length is unknown (chunked).
     var contentLength: Int64
     var headerOnly: Bool
@@ -45,20 +47,47 @@ struct RequestFacts: Sendable {
     }
 
     /// Cookie header values (for the sticky route).
-    var cookieHeaders: [Substring] {
-        headers.lazy.filter { $0.name.utf8.count == 6 && $0.name.lowercased() == "cookie" }.map { Substring($0.value) }
-    }
-}
+    var cookieHeaders: [Substring] { headers.values("cookie") }
 
-extension RequestFacts {
-    /// Reads the C view. Strings are copied: the view lives only during the call.
-    init(view: UnsafePointer<sjk_request_view>, server: ServerSettings) {
+    /// For tests: facts without httpd.
+    init(
+        method: String, uri: String, queryString: String? = nil, headers: [ForwardRequest.Header] = [],
+        contentLength: Int64 = 0, remoteAddress: String = "127.0.0.1", remotePort: Int = 50000, localAddress: String = "127.0.0.1",
+        serverName: String = "localhost", serverPort: Int = 80
+    ) {
+        self.method = method
+        self.protocolVersion = "HTTP/1.1"
+        self.uri = uri
+        self.unparsedURI = uri + (queryString.map { "?\($0)" } ?? "")
+        self.queryString = queryString
+        self.remoteAddress = remoteAddress
+        self.remoteHost = nil
+        self.remotePort = remotePort
+        self.localAddress = localAddress
+        self.localPort = serverPort
+        self.serverName = serverName
+        self.serverPort = serverPort
+        self.isSSL = false
+        self.remoteUser = nil
+        self.authType = nil
+        self.headers = HeaderList(headers)
+        self.contentLengthHeaders = headers.filter { $0.name.lowercased() == "content-length" }.count
+        self.contentLength = contentLength
+        self.headerOnly = method == "HEAD"
+        self.ssl = nil
+        self.environmentAttributes = []
+    }
+
+    /// Reads the C view. Strings are copied: the view lives only during the call; headers are
+    /// not (they live in r->pool for the whole request).
+    init(view: UnsafePointer<sjk_request_view>, server context: ServerContext) {
         let v = view.pointee
         func text(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
-        let env: (String) -> String? = { name in
+        func env(_ name: String) -> String? {
             guard let host = v.host, let getEnv = host.pointee.get_env else { return nil }
             return name.withCString { getEnv(v.r, $0) }.map { String(cString: $0) }
         }
+        let server = context.settings
         let options = server.options
         let indicators = server.indicators
         method = text(v.method) ?? "GET"
@@ -80,16 +109,11 @@ extension RequestFacts {
         isSSL = https.map { $0.lowercased() == "on" } ?? false
         remoteUser = env(indicators.remoteUser) ?? text(v.remote_user)
         authType = env(indicators.authType) ?? text(v.auth_type)
-        var headers: [ForwardRequest.Header] = []
-        if let list = v.headers_in {
-            headers.reserveCapacity(Int(v.n_headers_in) + 1)
-            for index in 0..<Int(max(0, v.n_headers_in)) {
-                let entry = list[index]
-                guard let name = entry.name else { continue }
-                headers.append(ForwardRequest.Header(String(cString: name), entry.value.map { String(cString: $0) } ?? ""))
-            }
-        }
+        let headers = HeaderList(view: v.headers_in, count: Int(v.n_headers_in))
         self.headers = headers
+        var contentLengthHeaders = 0
+        headers.forEach { name, _ in if AJPRequestHeader.matches(name, "content-length") { contentLengthHeaders += 1 } }
+        self.contentLengthHeaders = contentLengthHeaders
         contentLength = env(indicators.ignoreCL) != nil ? -1 : v.content_length
         headerOnly = v.header_only != 0
         if isSSL && server.extractSSL {

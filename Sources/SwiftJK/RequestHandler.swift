@@ -17,7 +17,7 @@ enum RequestHandler {
         let v = view.pointee
         let serverIndex = Int(v.server_index)
         guard serverIndex >= 0, serverIndex < configuration.jk.servers.count, let host = v.host else { return 500 }
-        let server = configuration.jk.servers[serverIndex]
+        let server = configuration.servers[serverIndex]
         let log = configuration.log(forServer: serverIndex)
         let httpd = HttpdClient(request: v.r, host: host)
 
@@ -37,14 +37,15 @@ enum RequestHandler {
         }
         guard planIndex < configuration.plans.count else { return 500 }
         let plan = configuration.plans[planIndex]
-        if !configuration.jk.workers.list.contains(plan.name) {
+        guard configuration.mountable[planIndex] else {
             log.error("worker '\(plan.name)' is not in worker.list and cannot be mounted; answering 500")
             return 500
         }
-        httpd.flushEveryPacket = server.options.contains(.flushPackets)
-        httpd.flushHeaders = server.options.contains(.flushHeader)
+        let options = server.settings.options
+        httpd.flushEveryPacket = options.contains(.flushPackets)
+        httpd.flushHeaders = options.contains(.flushHeader)
         let facts = RequestFacts(view: view, server: server)
-        let request = ForwardRequest(facts: facts, options: server.options)
+        let request = RequestEncoder(facts: facts, options: options)
         httpd.setNote("JK_WORKER_TYPE", plan.typeName)
 
         var report: ServiceReport
@@ -52,8 +53,7 @@ enum RequestHandler {
         case .ajp(let ajp):
             guard let client = runtime.client(planIndex) else { return 500 }
             report = AJPWorkerService.serve(
-                plan: ajp, client: client, request: request, facts: facts, httpd: httpd, extensions: extensions,
-                disableReuse: server.options.contains(.disableReuse))
+                plan: ajp, client: client, request: request, facts: facts, httpd: httpd, extensions: extensions)
         case .lb(let lb):
             report = LoadBalancerService.serve(
                 lb: lb, runtime: runtime, request: request, facts: facts, httpd: httpd, extensions: extensions, log: log)
@@ -79,7 +79,7 @@ struct ServiceReport {
     var requestedRoute: String?
     var routeSource: String?
     var why = ""
-    var attempts: [String] = []
+    var attempts: [AttemptRecord] = []
     var backendStatus = 0
     var bytesIn: Int64 = 0
     var bytesOut: Int64 = 0
@@ -94,12 +94,19 @@ struct ServiceReport {
         if let route { line += " served_by=\(route)" }
         if !why.isEmpty { line += " why=\(why)" }
         line += " attempts=\(max(1, attempts.count))"
-        if attempts.count > 1 { line += " [\(attempts.joined(separator: "; "))]" }
+        if attempts.count > 1 { line += " [\(attempts.map(\.text).joined(separator: "; "))]" }
         line += " status=\(backendStatus != 0 ? backendStatus : Int(httpStatus))"
         line += " in=\(bytesIn) out=\(bytesOut) time=\(durationMicroseconds / 1000).\(String(durationMicroseconds % 1000 / 100))ms"
         if let id = facts.requestID { line += " id=\(id)" }
         return line
     }
+}
+
+/// One attempt, kept as data; formatted only when a line is written.
+struct AttemptRecord {
+    let worker: String
+    let outcome: AttemptOutcome
+    var text: String { "\(worker): \(AttemptText.describe(outcome))" }
 }
 
 /// The mount rule a URI matched, for its extensions (reply_timeout, fail_on_status, …).

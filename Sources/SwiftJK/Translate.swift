@@ -33,7 +33,7 @@ enum Translate {
             log.warn("URI of \(uri.utf8.count) bytes is longer than \(maxURILength): not mapped")
             return Int32(SJK_DECLINED)
         }
-        let server = configuration.jk.servers[serverIndex]
+        let server = configuration.servers[serverIndex].settings
         if server.options.contains(.rejectUnsafeURI), uri.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") }) {
             log.info("potentially unsafe request URI '\(uri)' rejected (JkOptions +RejectUnsafeURI): not forwarded")
             return Int32(SJK_DECLINED)
@@ -49,7 +49,7 @@ enum Translate {
         }
         guard let rule = table.match(normalized) else { return Int32(SJK_DECLINED) }
         guard let index = configuration.planIndex[rule.worker] else {
-            log.debug("\(uri) matches '\(rule.display)', but worker '\(rule.worker)' is not defined: not forwarded")
+            log.debug("\(String(cString: uriPointer)) matches '\(rule.display)', but worker '\(rule.worker)' is not defined: not forwarded")
             return Int32(SJK_DECLINED)
         }
         workerIndex?.pointee = Int32(index)

@@ -27,7 +27,7 @@ enum WorkerPlan: Sendable {
     }
 }
 
-struct AJPPlan: Sendable {
+final class AJPPlan: Sendable {
     let name: String
     let host: String
     let port: Int
@@ -74,7 +74,7 @@ struct AJPPlan: Sendable {
     }
 }
 
-struct LBPlan: Sendable {
+final class LBPlan: Sendable {
     let name: String
     let settings: LoadBalancerSettings
     let balancer: Balancer
@@ -82,9 +82,22 @@ struct LBPlan: Sendable {
     let memberWorkers: [Int]
     /// Index of this lb's records in the shared region.
     let sharedSlot: Int
+
+    init(name: String, settings: LoadBalancerSettings, balancer: Balancer, memberWorkers: [Int], sharedSlot: Int) {
+        self.name = name
+        self.settings = settings
+        self.balancer = balancer
+        self.memberWorkers = memberWorkers
+        self.sharedSlot = sharedSlot
+    }
 }
 
-struct StatusPlan: Sendable {
+final class StatusPlan: Sendable {
     let name: String
     let settings: StatusWorkerSettings
+
+    init(name: String, settings: StatusWorkerSettings) {
+        self.name = name
+        self.settings = settings
+    }
 }

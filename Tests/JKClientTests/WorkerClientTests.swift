@@ -42,9 +42,9 @@ struct WorkerClientTests {
     static func run(_ client: WorkerClient, body: [UInt8] = [], request: ForwardRequest = request) -> (AttemptOutcome, RecordingClient, Bool) {
         let recorder = RecordingClient(requestBody: body)
         guard case .success(let lease) = client.acquire() else { return (AttemptOutcome(result: .clientFailed(.aborted)), recorder, false) }
-        let requestBody = RequestBody(contentLength: Int64(body.count), maxChunk: 8186)
+        var requestBody = RequestBody(contentLength: Int64(body.count), maxChunk: 8186)
         let outcome = AJPAttempt.run(
-            request: request, body: requestBody, on: lease.connection, client: recorder,
+            request: request, body: &requestBody, on: lease.connection, client: recorder,
             timeouts: ExchangeTimeouts(socket: .zero, reply: Milliseconds(2000)))
         if case .completed(let reuse) = outcome.result {
             client.release(lease.connection, reusable: reuse)
@@ -232,8 +232,9 @@ struct WorkerClientTests {
         let recorder = RecordingClient()
         recorder.failWriteAfter = 2500
         guard case .success(let lease) = client.acquire() else { return }
+        var body = RequestBody(contentLength: 0, maxChunk: 8186)
         let outcome = AJPAttempt.run(
-            request: Self.request, body: RequestBody(contentLength: 0, maxChunk: 8186), on: lease.connection, client: recorder,
+            request: Self.request, body: &body, on: lease.connection, client: recorder,
             timeouts: ExchangeTimeouts(socket: .zero, reply: .zero))
         client.discard(lease.connection)
         #expect(outcome.result == .clientFailed(.aborted))
@@ -255,8 +256,9 @@ struct WorkerClientTests {
         var post = Self.request
         post.method = "POST"
         guard case .success(let lease) = client.acquire() else { return }
+        var body = RequestBody(contentLength: 20000, maxChunk: 8186)
         let outcome = AJPAttempt.run(
-            request: post, body: RequestBody(contentLength: 20000, maxChunk: 8186), on: lease.connection, client: recorder,
+            request: post, body: &body, on: lease.connection, client: recorder,
             timeouts: ExchangeTimeouts(socket: .zero, reply: Milliseconds(2000)))
         client.discard(lease.connection)
         #expect(outcome.result == .clientFailed(.readFailed))

@@ -10,9 +10,14 @@ public struct MountTable: Sendable {
     /// Whether any rule carries `;extensions` (the handler looks the rule up again only then).
     public let hasExtensions: Bool
 
+    /// What the lookup scans: bytes and flags only, so a miss touches no strings.
     struct CompiledRule: Sendable {
         let pattern: [UInt8]
         let wildcard: Bool
+        let active: Bool
+        let exclusion: Bool
+        /// Index into the distinct worker names; -1 for the exclusion wildcard `*`.
+        let worker: Int
         let rule: Int
     }
 
@@ -29,8 +34,20 @@ public struct MountTable: Sendable {
         }.map(\.element)
         self.rules = sorted
         self.hasExtensions = sorted.contains { !$0.extensions.isEmpty }
+        var workers: [String: Int] = [:]
         self.compiled = sorted.enumerated().map { index, rule in
-            CompiledRule(pattern: Array(rule.pattern.utf8), wildcard: rule.isWildcard, rule: index)
+            let worker: Int
+            if rule.worker == "*" {
+                worker = -1
+            } else if let known = workers[rule.worker] {
+                worker = known
+            } else {
+                worker = workers.count
+                workers[rule.worker] = worker
+            }
+            return CompiledRule(
+                pattern: Array(rule.pattern.utf8), wildcard: rule.isWildcard, active: !rule.isDisabled,
+                exclusion: rule.isExclusion, worker: worker, rule: index)
         }
     }
 
@@ -39,21 +56,20 @@ public struct MountTable: Sendable {
     /// The rule that maps `uri` (already normalised), or nil.
     public func match(_ uri: String) -> MountRule? {
         var uri = uri
-        return uri.withUTF8 { bytes -> MountRule? in
-            for entry in compiled {
-                let rule = rules[entry.rule]
-                guard !rule.isDisabled, !rule.isExclusion, Self.matches(bytes, entry) else { continue }
-                for exclusion in compiled {
-                    let candidate = rules[exclusion.rule]
-                    guard candidate.isExclusion, !candidate.isDisabled,
-                        candidate.worker == rule.worker || candidate.worker == "*"
-                    else { continue }
-                    if Self.matches(bytes, exclusion) { return nil }
-                }
-                return rule
+        return uri.withUTF8 { match(bytes: $0) }
+    }
+
+    /// The same on raw bytes (httpd's r->uri, when it needs no normalisation).
+    public func match(bytes: UnsafeBufferPointer<UInt8>) -> MountRule? {
+        for entry in compiled where entry.active && !entry.exclusion && Self.matches(bytes, entry) {
+            for exclusion in compiled where exclusion.exclusion && exclusion.active
+                && (exclusion.worker == entry.worker || exclusion.worker == -1) && Self.matches(bytes, exclusion)
+            {
+                return nil
             }
-            return nil
+            return rules[entry.rule]
         }
+        return nil
     }
 
     static func matches(_ uri: UnsafeBufferPointer<UInt8>, _ entry: CompiledRule) -> Bool {

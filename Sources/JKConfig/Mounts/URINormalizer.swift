@@ -59,8 +59,8 @@ public enum URINormalizer {
         }
     }
 
-    /// Fast path: most URIs have no `;`, no `//` and no dot segment.
-    static func needsWork(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Fast path: most URIs have no `;`, no `//` and no dot segment, and are used as they are.
+    public static func needsWork(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var previous: UInt8 = 0
         for (offset, byte) in bytes.enumerated() {
             if byte == UInt8(ascii: ";") { return true }
