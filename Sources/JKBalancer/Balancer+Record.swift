@@ -19,6 +19,10 @@ public enum AttemptResult: Equatable, Sendable {
     /// Connect/CPING/send/receive failure: error at once unless other requests are busy on the
     /// member and `error_escalation_time` has not passed ("local error").
     case backendError
+    /// The member is certainly down (connection refused, no CPONG on a fresh connection, hung):
+    /// error at once, whatever else is in flight — waiting for escalation would make every new
+    /// request pay for finding out again. (SwiftJK; mod_jk treats these like `backendError`.)
+    case backendDown
 }
 
 /// Why a member went into error, kept in its record for logs and the status page.
@@ -33,6 +37,7 @@ public enum FailureCause: UInt8, Sendable {
     case failOnStatus = 7
     case other = 8
     case notAJP = 9
+    case hung = 10
 
     public var text: String {
         switch self {
@@ -46,6 +51,7 @@ public enum FailureCause: UInt8, Sendable {
         case .failOnStatus: "fail_on_status"
         case .other: "error"
         case .notAJP: "port does not speak AJP"
+        case .hung: "hung (silent, no CPONG)"
         }
     }
 }
@@ -110,7 +116,7 @@ extension Balancer {
             record.firstErrorTime = 0
             record.lastErrorTime = 0
             local.markFailed(member)
-        case .statusFatal:
+        case .statusFatal, .backendDown:
             record.errors &+= 1
             record.state = .error
             record.firstErrorTime = now.milliseconds

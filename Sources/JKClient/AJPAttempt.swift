@@ -51,6 +51,9 @@ public struct BackendFailure: Error, Equatable, Sendable {
         case notCPong(PacketType)
         /// `reply_timeout` (or `socket_timeout`) expired between two packets.
         case replyTimeout(Milliseconds)
+        /// The backend stayed silent and did not answer a CPING on a fresh connection either:
+        /// it is hung (a stopped JVM, a full thread pool).
+        case hung(silentFor: Milliseconds)
         /// The container closed the connection without sending anything.
         case closedWithoutReply
     }
@@ -61,6 +64,11 @@ public struct BackendFailure: Error, Equatable, Sendable {
     public init(phase: Phase, cause: Cause) {
         self.phase = phase
         self.cause = cause
+    }
+
+    public var isHung: Bool {
+        if case .hung = cause { return true }
+        return false
     }
 
     public var isReplyTimeout: Bool {
@@ -76,6 +84,7 @@ public struct BackendFailure: Error, Equatable, Sendable {
         case .protocolError(let error): return "\(phase.rawValue): \(error.description)"
         case .notCPong(let type): return "CPING answered with \(type.name) instead of CPONG"
         case .replyTimeout(let limit): return "no reply packet within reply_timeout \(limit.value) ms"
+        case .hung(let silence): return "backend hung: silent for \(silence.value) ms and no CPONG on a new connection"
         case .closedWithoutReply: return "\(phase.rawValue): connection closed by the backend without a reply"
         }
     }
@@ -98,20 +107,32 @@ public struct ExchangeTimeouts: Equatable, Sendable {
     /// `socket`).
     public var reply: Milliseconds
 
-    public init(socket: Milliseconds, reply: Milliseconds) {
+    /// With no reply or socket timeout: after this much silence, check the backend with a CPING
+    /// on a separate connection (the exchange continues while it answers); zero = off.
+    public var liveness: Milliseconds
+
+    public init(socket: Milliseconds, reply: Milliseconds, liveness: Milliseconds = .zero) {
         self.socket = socket
         self.reply = reply
+        self.liveness = liveness
     }
 
     var receive: Milliseconds { reply.value > 0 ? reply : socket }
+
+    /// The wait for one read: the configured timeout, or the liveness interval when neither
+    /// timeout is set.
+    var read: Milliseconds { receive.value > 0 ? receive : liveness }
 }
 
 /// Runs one request over one connection: sends FORWARD_REQUEST (and the first body packet), then
 /// drives `AJPExchange` until END_RESPONSE or a failure.
 public enum AJPAttempt {
+    /// `isAlive` is the liveness check (a CPING on a new connection) used when the backend is
+    /// silent for `timeouts.liveness` and no other timeout applies.
     public static func run<C: ClientSide, R: ForwardRequestSource>(
         request: R, body: inout RequestBody, on connection: AJPConnection, client: C,
-        timeouts: ExchangeTimeouts, statusPolicy: (Int) -> StatusDecision = { _ in .forward }
+        timeouts: ExchangeTimeouts, statusPolicy: (Int) -> StatusDecision = { _ in .forward },
+        isAlive: () -> Bool = { true }
     ) -> AttemptOutcome {
         var outcome = AttemptOutcome(result: .completed(reuse: false))
         guard request.encode(into: &connection.writer) else {
@@ -139,7 +160,7 @@ public enum AJPAttempt {
             return outcome
         }
         return exchange(body: &body, connection: connection, client: client, timeouts: timeouts,
-                        statusPolicy: statusPolicy, outcome: outcome)
+                        statusPolicy: statusPolicy, isAlive: isAlive, outcome: outcome)
     }
 
     private static func sendBody(_ connection: AJPConnection, _ timeouts: ExchangeTimeouts, _ outcome: inout AttemptOutcome) throws(AttemptAbort) {
@@ -162,16 +183,26 @@ public enum AJPAttempt {
 
     private static func exchange<C: ClientSide>(
         body: inout RequestBody, connection: AJPConnection, client: C, timeouts: ExchangeTimeouts,
-        statusPolicy: (Int) -> StatusDecision, outcome start: AttemptOutcome
+        statusPolicy: (Int) -> StatusDecision, isAlive: () -> Bool, outcome start: AttemptOutcome
     ) -> AttemptOutcome {
         var outcome = start
         var exchange = AJPExchange(maxPacketSize: connection.maxPacketSize)
         let receiveTimeout = timeouts.receive
+        let probing = receiveTimeout.value == 0 && timeouts.liveness.value > 0
+        var silence = Milliseconds.zero
         while true {
             let message: ContainerMessage
             let payload: UnsafeRawBufferPointer
             do {
-                (message, payload) = try connection.readMessage(timeout: receiveTimeout)
+                (message, payload) = try connection.readMessage(timeout: timeouts.read)
+                silence = .zero
+            } catch .transport(.timedOut) where probing {
+                // Silent, but maybe just slow: ask the backend on another connection.
+                silence = Milliseconds(silence.value + timeouts.liveness.value)
+                if isAlive() { continue }
+                outcome.result = .backendFailed(
+                    BackendFailure(phase: exchange.headersReceived ? .streaming : .reply, cause: .hung(silentFor: silence)))
+                return outcome
             } catch {
                 let phase: BackendFailure.Phase = exchange.headersReceived ? .streaming : .reply
                 let cause: BackendFailure.Cause

@@ -33,6 +33,8 @@ enum AJPWorkerService {
             switch result.outcome.result {
             case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
                 retryable = false
+            case .backendFailed(let failure) where failure.isHung || failure.phase == .cping:
+                retryable = false  // asking the same silent backend again only doubles the wait
             case .backendFailed, .rejectedStatus:
                 retryable = RetryPolicy.mayRetry(
                     method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
@@ -85,6 +87,7 @@ enum Outcomes {
             let status: Int32
             switch failure.cause {
             case .replyTimeout where failure.phase != .cping: status = 504
+            case .hung: status = 504
             case .protocolError(.httpAnswer), .protocolError(.tlsAnswer): status = 502
             case .protocolError, .notCPong: status = 502
             default: status = 503
@@ -117,6 +120,7 @@ enum AttemptText {
         case (_, .protocolError(.httpAnswer)): return "port does not speak AJP (got an HTTP answer)"
         case (_, .protocolError(.tlsAnswer)): return "port does not speak AJP (got a TLS answer)"
         case (_, .replyTimeout(let limit)): return "no reply within \(limit.value) ms (reply_timeout)"
+        case (_, .hung(let silence)): return "backend hung: no reply for \(silence.value) ms and no CPONG on a new connection"
         case (_, .closedWithoutReply): return "backend closed the connection without a reply"
         case (let phase, .transport(.reset)): return "connection reset by the backend while \(phase.rawValue)"
         default: return failure.description

@@ -24,6 +24,7 @@ struct MemberAttempt {
         extensions: MountExtensions?, replyTimeoutOverride: Int?, useServerErrors: Int?
     ) -> Result {
         var timeouts = plan.timeouts
+        timeouts.liveness = plan.effective.pingTimeout
         if let override = replyTimeoutOverride ?? extensions?.replyTimeout.map({ Int($0.value) }) {
             timeouts.reply = Milliseconds(max(0, override))
         }
@@ -44,11 +45,17 @@ struct MemberAttempt {
                 outcome.requestSent = false
                 return Result(outcome: outcome, poolExhausted: true, attemptResult: .internalError, cause: .other)
             case .failure(.backend(let failure)):
+                // Nothing reached the container: refused, connect timeout or no CPONG.
                 let outcome = AttemptOutcome(result: .backendFailed(failure))
-                return Result(outcome: outcome, attemptResult: .backendError, cause: cause(of: failure))
+                let down = failure.cause == .transport(.refused) || failure.phase == .cping
+                return Result(outcome: outcome, attemptResult: down ? .backendDown : .backendError, cause: cause(of: failure))
             }
             let outcome = AJPAttempt.run(
-                request: request, body: &body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy)
+                request: request, body: &body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy,
+                isAlive: {
+                    if case .success = client.probe(timeout: plan.effective.pingTimeout) { return true }
+                    return false
+                })
             switch outcome.result {
             case .completed(let reuse):
                 client.release(lease.connection, reusable: reuse)
@@ -85,6 +92,7 @@ struct MemberAttempt {
                 switch failure.cause {
                 case .replyTimeout: result = .replyTimeout
                 case .protocolError: result = .protocolError
+                case .hung: result = .backendDown
                 default: result = .backendError
                 }
                 return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: result, cause: cause(of: failure))
@@ -100,6 +108,7 @@ struct MemberAttempt {
         case .replyTimeout: return failure.phase == .cping ? .cpingTimeout : .replyTimeout
         case .protocolError(.httpAnswer), .protocolError(.tlsAnswer): return .notAJP
         case .protocolError, .notCPong: return .protocolError
+        case .hung: return .hung
         case .transport: return .other
         }
     }
