@@ -4,6 +4,8 @@ import JKCore
 public struct ServerSettings: Sendable {
     public var label: String
     public var isVirtual: Bool
+    /// Where the `<VirtualHost>` starts (nil for the main server).
+    public var location: SourceLocation?
     public var mounts: MountTable
     /// `JkMountFile` in effect (resolved path) and its reload interval in seconds (0 = never).
     public var mountFile: String?
@@ -89,7 +91,7 @@ public struct JKConfiguration: Sendable {
             }
             settings.append(
                 ServerSettings(
-                    label: server.label, isVirtual: server.isVirtual, mounts: MountTable(rules),
+                    label: server.label, isVirtual: server.isVirtual, location: server.location, mounts: MountTable(rules),
                     mountFile: mountFile,
                     mountFileReload: own.mountFileReload ?? main.mountFileReload ?? defaultMountFileReload,
                     mountCopy: isMain ? (main.mountCopy ?? .off) : copy,

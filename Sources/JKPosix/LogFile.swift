@@ -93,6 +93,18 @@ public enum Files {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Paths matching a shell pattern, sorted (for `Include conf.d/*.conf`).
+    public static func glob(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
+        var paths: [String] = []
+        for index in 0..<Int(result.gl_pathc) {
+            if let path = result.gl_pathv[index] { paths.append(String(cString: path)) }
+        }
+        return paths.sorted()
+    }
+
     public static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 
     /// The process environment, for `$(VAR)` fallback in workers.properties.

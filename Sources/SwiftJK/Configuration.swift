@@ -44,42 +44,17 @@ final class Configuration: @unchecked Sendable {
     static func load(
         _ startup: StartupInput, environment: [String: String], readFile: (String) throws(FileError) -> String
     ) -> (Configuration?, [ConfigDiagnostic]) {
-        var diagnostics: [ConfigDiagnostic] = []
-        let parsed = JKConfiguration.parseDirectives(startup.servers)
-        diagnostics += parsed.diagnostics
-        var workersText: String? = nil
-        var workersFile = "JkWorkerProperty"
-        if let file = parsed.global.workersFile {
-            workersFile = startup.resolve(file)
-            do {
-                workersText = try readFile(workersFile)
-            } catch {
-                diagnostics.append(.error("JkWorkersFile: \(error.description)", at: parsed.global.workersFileLocation))
-            }
-        } else if parsed.global.workerProperties.isEmpty {
-            diagnostics.append(
-                .warning("no JkWorkersFile and no JkWorkerProperty: no workers are defined, nothing will be forwarded", at: nil))
-        }
-        let (workers, workerProblems) = WorkersConfigurationBuilder.build(
-            text: workersText, file: workersFile, extraLines: parsed.global.workerProperties, environment: environment,
-            predefined: ["ServerRoot": startup.serverRoot])
-        diagnostics += workerProblems
-        var mountFiles: [String: String] = [:]
-        for (index, server) in parsed.directives.enumerated() {
-            guard let file = server.mountFile else { continue }
-            do {
-                mountFiles[file] = try readFile(startup.resolve(file))
-            } catch {
-                diagnostics.append(
-                    .error("JkMountFile: \(error.description)", at: server.mountFileLocation ?? startup.servers[index].location))
-            }
-        }
-        let (jk, assembleProblems) = JKConfiguration.assemble(
-            servers: startup.servers, directives: parsed.directives, global: parsed.global, workers: workers,
-            mountFiles: mountFiles)
-        diagnostics += assembleProblems
+        var (jk, diagnostics) = ConfigurationLoader.load(
+            servers: startup.servers, serverRoot: startup.serverRoot, environment: environment,
+            readFile: { path in
+                do throws(FileError) {
+                    return .success(try readFile(path))
+                } catch {
+                    return .failure(.init(error.description))
+                }
+            })
         diagnostics += unimplementedDirectiveWarnings(startup.servers)
-        guard !diagnostics.hasErrors else { return (nil, diagnostics) }
+        guard let jk, !diagnostics.hasErrors else { return (nil, diagnostics) }
         let plans = makePlans(jk.workers, threadsPerChild: startup.threadsPerChild)
         return (Configuration(startup: startup, jk: jk, plans: plans, diagnostics: diagnostics), diagnostics)
     }

@@ -81,7 +81,7 @@ enum LoadBalancerService {
                         balancer.forceRecovery(runtime: &members, local: &local)
                     } ?? 0
                     if forced > 0 {
-                        log.info("lb \(lb.name): every member is in error; forcing recovery once for \(forced) member(s)")
+                        log.debug("lb \(lb.name): every member is in error; forcing recovery once for \(forced) member(s)")
                         continue
                     }
                 }

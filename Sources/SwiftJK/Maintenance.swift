@@ -77,8 +77,8 @@ enum Maintenance {
             log.info("\(who) ERR: \(cause ?? "failed"); \(next)")
         case .recovering:
             log.info("\(who) ERR/REC: recover_time passed, the next request will try it")
-        case .idle:
-            log.debug("\(who) OK/IDLE: not used since the last maintenance")
+        case .idle, .ok, .busy:
+            log.debug("\(who) \(change.from.label) → \(change.to.label)")
         default:
             log.info("\(who) \(change.from.label) → \(change.to.label)")
         }

@@ -1,0 +1,60 @@
+/// Warnings about the classic traps of mod_jk configurations — legal, but almost always not
+/// what was meant (modjk-behaviour.md §3).
+public enum ConfigurationLint {
+    public static func check(_ configuration: JKConfiguration, directives: [ServerDirectives]) -> [ConfigDiagnostic] {
+        var diagnostics: [ConfigDiagnostic] = []
+        let workers = configuration.workers
+        // A virtual host without mounts while the main server has some: JkMountCopy is Off.
+        if let main = configuration.servers.first, !main.mounts.isEmpty {
+            for server in configuration.servers.dropFirst() where server.mounts.isEmpty {
+                let location = server.location
+                diagnostics.append(
+                    .warning("\(server.label) has no JkMount while the main server has \(main.mounts.rules.count): nothing is forwarded there; add 'JkMountCopy On' in it (or 'JkMountCopy All' in the main server)", at: location))
+            }
+        }
+        for name in workers.order {
+            guard let worker = workers.workers[name] else { continue }
+            switch worker.kind {
+            case .ajp13(let ajp):
+                if ajp.secret == nil {
+                    diagnostics.append(
+                        .warning("ajp13 worker '\(name)' has no secret: Tomcat 9.0.31+ refuses AJP without one unless its connector sets secretRequired=\"false\" (set worker.\(name).secret to the connector's secret)", at: worker.location))
+                }
+            case .lb(let lb):
+                var routes: [String] = []
+                for member in lb.members {
+                    guard let ajp = workers.workers[member]?.ajp else { continue }
+                    let route = ajp.route ?? member
+                    routes.append(member == route ? member : "\(member)→\(route)")
+                    if !plausibleJvmRoute(route) {
+                        diagnostics.append(
+                            .warning("lb '\(name)': member '\(member)' has route '\(route)', which is not a plausible jvmRoute (use letters, digits, '_' and '-'; a '.' makes the part before it a domain)", at: workers.workers[member]?.location))
+                    }
+                }
+                if lb.members.contains(where: { member in workers.workers[member]?.ajp?.route.map { $0 != member } ?? false }) {
+                    diagnostics.append(
+                        .info("lb '\(name)' sticky routes (member→jvmRoute): \(routes.joined(separator: ", ")); each Tomcat's <Engine jvmRoute> must equal its route", at: worker.location))
+                }
+            case .status:
+                break
+            }
+        }
+        var envVarsSeen = Set<String>()
+        for server in directives {
+            for variable in server.envVars where envVarsSeen.insert(variable.name).inserted {
+                diagnostics.append(
+                    .warning("JkEnvVar \(variable.name): Tomcat answers 403 to requests carrying unknown attributes unless its AJP connector's allowedRequestAttributesPattern matches '\(variable.name)'", at: nil))
+            }
+        }
+        return diagnostics
+    }
+
+    /// Tomcat's jvmRoute is free text, but mod_jk reads the part after the session id's first
+    /// `.` as the route and a `.` inside a route as "domain.route".
+    static func plausibleJvmRoute(_ route: String) -> Bool {
+        !route.isEmpty && route.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+    }
+}
