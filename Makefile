@@ -1,4 +1,5 @@
 # SwiftJK — build, test and run. `apxs` is the single source of httpd paths.
+SHELL   := /bin/bash
 APXS    ?= apxs
 SWIFT   ?= swift
 CONFIG  ?= release
@@ -12,7 +13,7 @@ BIN        := .build/$(CONFIG)
 # jk_module remains in .dynsym (the default linker leaves LOCAL entries there).
 SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization -Xlinker --version-script=$(CURDIR)/exports.map
 
-.PHONY: all install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench fuzz clean deps FORCE
+.PHONY: all install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench fuzz fuzz-quick clean deps FORCE
 
 all: mod_swiftjk.so swiftjk
 
@@ -36,7 +37,7 @@ install: mod_swiftjk.so
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 mod_swiftjk.so $(DESTDIR)$(LIBEXECDIR)/mod_swiftjk.so
 
-test: unit-test abi-check exports-check smoke-test e2e
+test: unit-test abi-check exports-check smoke-test fuzz-quick e2e
 
 unit-test:
 	$(SWIFT) test
@@ -74,3 +75,25 @@ clean:
 	rm -rf .build mod_swiftjk.so mod_swiftjk.debug mod_swiftjk.so.tmp swiftjk IntegrationTests/run
 
 FORCE:
+
+# libFuzzer targets over the AJP13 codec: the reply parser and the request round trip.
+# `make fuzz` runs each for FUZZ_SECONDS (default 300); CI runs them for 30 s.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := ReplyParser:reply RequestRoundTrip:request
+fuzz:
+	@mkdir -p .build/fuzz
+	@set -e; for entry in $(FUZZ_TARGETS); do \
+	  target=$${entry%%:*}; seeds=$${entry##*:}; \
+	  $(SWIFT)c -O -parse-as-library -sanitize=fuzzer,address -use-ld=lld -module-name AJP13Fuzz \
+	    Sources/AJP13/*.swift Fuzz/$$target/main.swift -o .build/fuzz/$$target; \
+	  mkdir -p .build/fuzz/corpus-$$target; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  .build/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=.build/fuzz/$$target- .build/fuzz/corpus-$$target Fuzz/corpus/$$seeds 2>&1 | \
+	    grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz: $$target FAILED"; exit 1; }; \
+	done
+	@echo "fuzz: 2 passed, 0 failed"
+
+fuzz-quick:
+	$(MAKE) fuzz FUZZ_SECONDS=30

@@ -21,6 +21,8 @@ final class HttpdClient: ClientSide {
     /// `FlushPackets` / `FlushHeader`.
     var flushEveryPacket = false
     var flushHeaders = false
+    /// `JkOptions +DisableReuse`: close the backend connection after this request.
+    var disableReuse = false
 
     init(request: UnsafeMutableRawPointer?, host: UnsafePointer<sjk_request_host>) {
         self.request = request

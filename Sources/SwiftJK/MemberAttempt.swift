@@ -58,7 +58,7 @@ struct MemberAttempt {
                 })
             switch outcome.result {
             case .completed(let reuse):
-                client.release(lease.connection, reusable: reuse)
+                client.release(lease.connection, reusable: reuse && !httpd.disableReuse)
                 return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
             case .clientFailed:
                 client.discard(lease.connection, abort: plan.settings.recoveryOptions & RetryPolicy.closeBackendOnClientError != 0)

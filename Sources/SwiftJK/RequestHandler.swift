@@ -44,6 +44,7 @@ enum RequestHandler {
         let options = server.settings.options
         httpd.flushEveryPacket = options.contains(.flushPackets)
         httpd.flushHeaders = options.contains(.flushHeader)
+        httpd.disableReuse = options.contains(.disableReuse)
         let facts = RequestFacts(view: view, server: server)
         let request = RequestEncoder(facts: facts, options: options)
         httpd.setNote("JK_WORKER_TYPE", plan.typeName)
