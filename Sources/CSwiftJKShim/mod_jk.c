@@ -392,6 +392,8 @@ static int jk_handler(request_rec *r)
     view.n_headers_in = arr->nelts;
     view.content_length = r->read_chunked ? -1 : (int64_t)r->remaining;
     view.header_only = r->header_only;
+    view.request_line = r->the_request;
+    view.canonical_name = r->server->server_hostname;
     rc = sjk_handle(&view, conf->runtime);
     return rc == 0 ? OK : rc;
 }

@@ -150,7 +150,10 @@ struct MemberView<R: RandomAccessCollection<MemberRuntime>> where R.Index == Int
     }
 
     func state(_ index: Int) -> MemberState {
-        local.state(index, shared: runtime[runtime.startIndex + index].state)
+        let record = runtime[runtime.startIndex + index]
+        let limit = balancer.members[index].busyLimit
+        if limit > 0 && Int(record.busy) >= limit && record.state.isUsable { return .busy }
+        return local.state(index, shared: record.state)
     }
 
     func lbValue(_ index: Int) -> UInt64 { runtime[runtime.startIndex + index].lbValue }

@@ -18,11 +18,15 @@ public struct Balancer: Sendable {
         public var distance: Int
         public var lbFactor: Int
         public var activation: Activation
+        /// `busy_limit`: with this many requests in flight (across children) the member is
+        /// treated as busy; 0 = no limit.
+        public var busyLimit: Int
 
         public init(
             name: String, route: String? = nil, domain: String = "", redirect: String = "", distance: Int = 0,
-            lbFactor: Int = 1, activation: Activation = .active
+            lbFactor: Int = 1, activation: Activation = .active, busyLimit: Int = 0
         ) {
+            self.busyLimit = max(0, busyLimit)
             self.name = name
             self.route = route ?? name
             self.domain = domain

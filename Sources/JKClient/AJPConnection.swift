@@ -16,6 +16,8 @@ public final class AJPConnection: @unchecked Sendable {
     private let receive: UnsafeMutableRawBufferPointer
     private var readIndex = 0
     private var writeIndex = 0
+    /// Sees every packet sent (`outgoing`) and received, header included (`JkLogLevel trace`).
+    public var tracer: ((_ outgoing: Bool, _ packet: UnsafeRawBufferPointer) -> Void)?
     /// Requests completed on this connection (0 = fresh).
     public private(set) var requestsServed = 0
     public let id: Int
@@ -37,6 +39,7 @@ public final class AJPConnection: @unchecked Sendable {
     public func sendPacket(timeout: Milliseconds) throws(TransportError) {
         // withUnsafeBytes only rethrows untyped errors: carry the typed one out as a value.
         let failure = writer.bytes.withUnsafeBytes { (bytes) -> TransportError? in
+            tracer?(true, bytes)
             do throws(TransportError) {
                 try stream.write(bytes, timeout: timeout)
                 return nil
@@ -67,6 +70,7 @@ public final class AJPConnection: @unchecked Sendable {
         }
         try fill(atLeast: 4 + length, timeout: timeout, startOfPacket: false)
         let payload = UnsafeRawBufferPointer(rebasing: receive[(readIndex + 4)..<(readIndex + 4 + length)])
+        if let tracer { tracer(false, UnsafeRawBufferPointer(rebasing: receive[readIndex..<(readIndex + 4 + length)])) }
         readIndex += 4 + length
         switch ContainerMessage.parse(payload) {
         case .success(let message): return (message, payload)

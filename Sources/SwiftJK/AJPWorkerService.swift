@@ -10,7 +10,7 @@ import JKPosix
 enum AJPWorkerService {
     static func serve(
         plan: AJPPlan, client: WorkerClient, request base: RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
-        extensions: MountExtensions?
+        extensions: MountExtensions?, log: JKLog
     ) -> ServiceReport {
         var report = ServiceReport()
         var body = RequestBody(
@@ -24,7 +24,7 @@ enum AJPWorkerService {
             attempt += 1
             let result = MemberAttempt.run(
                 plan: plan, client: client, request: request, body: &body, httpd: httpd, extensions: extensions,
-                replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors)
+                replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors, log: log)
             report.bytesIn += result.outcome.bytesToBackend
             report.bytesOut += result.outcome.bytesToClient
             report.backendStatus = result.outcome.status
@@ -56,6 +56,10 @@ enum AJPWorkerService {
 enum Outcomes {
     static func finish(_ report: inout ServiceReport, result: MemberAttempt.Result, workerLabel: String, plan: AJPPlan, facts: RequestFacts) {
         let outcome = result.outcome
+        if result.secretRejected {
+            report.secretWarning =
+                "\(workerLabel): Tomcat answered 403 and closed the connection right after the request: check the AJP secret (worker.\(plan.name).secret is \(plan.settings.secret == nil ? "not set" : "set") and must equal secret=\"…\" on Tomcat's AJP connector)"
+        }
         switch outcome.result {
         case .completed:
             report.httpStatus = 0

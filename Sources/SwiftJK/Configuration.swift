@@ -60,7 +60,7 @@ final class Configuration: @unchecked Sendable {
     }
 
     /// Directives accepted for compatibility whose behaviour is not built yet: one warning each.
-    static let unimplementedDirectives: Set<String> = ["JkAutoAlias", "JkRequestLogFormat", "JkStripSession"]
+    static let unimplementedDirectives: Set<String> = ["JkAutoAlias", "JkStripSession"]
 
     static func unimplementedDirectiveWarnings(_ servers: [RawServer]) -> [ConfigDiagnostic] {
         servers.flatMap { server in
@@ -96,7 +96,7 @@ final class Configuration: @unchecked Sendable {
                 return Balancer.Member(
                     name: member, route: ajp.route ?? member, domain: ajp.domain, redirect: ajp.redirect,
                     distance: ajp.distance, lbFactor: ajp.lbFactor,
-                    activation: ajp.port == 0 ? .stopped : ajp.activation)
+                    activation: ajp.port == 0 ? .stopped : ajp.activation, busyLimit: ajp.busyLimit)
             }
             var balancerSettings = Balancer.Settings()
             balancerSettings.method = settings.method

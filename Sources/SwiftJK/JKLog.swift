@@ -31,7 +31,17 @@ final class JKLog: @unchecked Sendable {
     func error(_ message: @autoclosure () -> String) { log(.error, message()) }
 
     func log(_ wanted: LogLevel, _ message: @autoclosure () -> String) {
-        guard enabled(wanted), let file else { return }
+        guard enabled(wanted) else { return }
+        write(label: wanted.name, message())
+    }
+
+    /// A `JkRequestLogFormat` line: written whatever the level, tagged `[request]`.
+    func request(_ message: String) {
+        write(label: "request", message)
+    }
+
+    private func write(label: String, _ message: String) {
+        guard let file else { return }
         var line: [UInt8] = []
         line.reserveCapacity(256)
         let now = SystemClock.wallClock()
@@ -41,9 +51,9 @@ final class JKLog: @unchecked Sendable {
         line.append(UInt8(ascii: ":"))
         appendDecimal(ProcessIdentity.threadID, to: &line)
         line.append(contentsOf: "] [".utf8)
-        line.append(contentsOf: wanted.name.utf8)
+        line.append(contentsOf: label.utf8)
         line.append(contentsOf: "] ".utf8)
-        var text = message()
+        var text = message
         text.withUTF8 { bytes in
             // A message never spans lines: control characters become spaces.
             for byte in bytes { line.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte) }

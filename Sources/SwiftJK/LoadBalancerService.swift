@@ -44,6 +44,7 @@ enum LoadBalancerService {
         let perRound = min(balancer.members.count, max(1, settings.lbRetries))
         var firstMember: Int?
         var lastMember: Int?
+        defer { setNotes(httpd, lb: lb, shared: shared, first: firstMember, last: lastMember) }
         var lastResult: MemberAttempt.Result?
         var failedOver: [String] = []
         let offset = lb.sharedSlot < runtime.offsets.count ? runtime.offsets[lb.sharedSlot] : Runtime.Offset()
@@ -90,6 +91,11 @@ enum LoadBalancerService {
             if report.requestedRoute == nil, let requested = choice.requestedRoute {
                 report.requestedRoute = String(requested)
                 report.routeSource = sessions?.source.rawValue
+                if choice.reason == .balanced, balancer.index(ofRoute: requested) == nil,
+                    !balancer.members.contains(where: { !$0.domain.isEmpty && requested.hasPrefix($0.domain) })
+                {
+                    unknownRoute(String(requested), lb: lb, runtime: runtime, shared: shared, log: log)
+                }
             }
             let member = balancer.members[choice.member]
             let planIndex = choice.member < lb.memberWorkers.count ? lb.memberWorkers[choice.member] : -1
@@ -107,7 +113,7 @@ enum LoadBalancerService {
             watchRoutes(httpd, runtime: runtime, lb: lb, member: choice.member, planIndex: planIndex, log: log)
             let result = MemberAttempt.run(
                 plan: ajp, client: client, request: request, body: &body, httpd: httpd, extensions: extensions,
-                replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors)
+                replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors, log: log)
             lastResult = result
             report.bytesIn += result.outcome.bytesToBackend
             report.bytesOut += result.outcome.bytesToClient
@@ -150,8 +156,6 @@ enum LoadBalancerService {
             }
             attemptsInRound += 1
         }
-        _ = firstMember
-        _ = lastMember
         // Nothing left to try.
         report.httpStatus = 503
         if let lastResult, case .rejectedStatus = lastResult.outcome.result {
@@ -235,6 +239,50 @@ enum LoadBalancerService {
             guard let route = SetCookieRoute.route(in: value, cookie: cookieName), route != expected else { return }
             RouteMismatch.report(runtime: runtime, lb: lb, member: member, planIndex: planIndex, seenRoute: route, log: log)
         }
+    }
+
+    /// A session route that names no member: the Tomcats' jvmRoutes and the member routes
+    /// differ. Counted in the shared record, warned once per child with the count so far.
+    static func unknownRoute(_ route: String, lb: LBPlan, runtime: Runtime, shared: SharedBalancerState, log: JKLog) {
+        let count = shared.withBalancer(lb.sharedSlot) { record, _ -> UInt64 in
+            record.unknownRoutes &+= 1
+            return record.unknownRoutes
+        } ?? 0
+        guard runtime.firstTime("unknown-route:\(lb.name)") else { return }
+        let routes = lb.balancer.members.map(\.route).joined(separator: ", ")
+        log.warn("lb \(lb.name): requests carry session route '\(route)', which matches no member (routes: \(routes)); \(count) such request\(count == 1 ? "" : "s") so far. Each Tomcat's jvmRoute must equal the route of its member, or sessions do not stick")
+    }
+
+    /// The `JK_LB_FIRST_*` / `JK_LB_LAST_*` notes for httpd's LogFormat (`%{JK_LB_LAST_NAME}n`).
+    static func setNotes(_ httpd: HttpdClient, lb: LBPlan, shared: SharedBalancerState, first: Int?, last: Int?) {
+        guard let first, let last else { return }
+        let records = shared.withBalancer(lb.sharedSlot) { _, members -> (MemberRuntime, MemberRuntime)? in
+            guard first < members.count, last < members.count else { return nil }
+            return (members[first], members[last])
+        } ?? nil
+        guard let (firstRecord, lastRecord) = records else { return }
+        setMemberNotes(httpd, names: firstNoteNames, member: lb.balancer.members[first].name, record: firstRecord)
+        setMemberNotes(httpd, names: lastNoteNames, member: lb.balancer.members[last].name, record: lastRecord)
+    }
+
+    static let firstNoteNames = noteNames("JK_LB_FIRST_")
+    static let lastNoteNames = noteNames("JK_LB_LAST_")
+
+    static func noteNames(_ prefix: String) -> [String] {
+        ["NAME", "VALUE", "ACCESSED", "SESSIONS", "READ", "TRANSFERRED", "ERRORS", "BUSY", "ACTIVATION", "STATE"].map { prefix + $0 }
+    }
+
+    static func setMemberNotes(_ httpd: HttpdClient, names: [String], member: String, record: MemberRuntime) {
+        httpd.setNote(names[0], member)
+        httpd.setNote(names[1], String(record.lbValue))
+        httpd.setNote(names[2], String(record.elected))
+        httpd.setNote(names[3], String(record.sessions))
+        httpd.setNote(names[4], String(record.bytesRead))
+        httpd.setNote(names[5], String(record.bytesWritten))
+        httpd.setNote(names[6], String(record.errors))
+        httpd.setNote(names[7], String(record.busy))
+        httpd.setNote(names[8], record.activation.code)
+        httpd.setNote(names[9], record.state.label)
     }
 
     static func memberStates(_ lb: LBPlan, shared: SharedBalancerState) -> String {

@@ -17,11 +17,13 @@ struct MemberAttempt {
         /// How the balancer should count it.
         var attemptResult: AttemptResult
         var cause: FailureCause
+        /// Tomcat answered 403 and closed the connection: how it rejects a wrong or missing secret.
+        var secretRejected = false
     }
 
     static func run(
         plan: AJPPlan, client: WorkerClient, request: RequestEncoder, body: inout RequestBody, httpd: HttpdClient,
-        extensions: MountExtensions?, replyTimeoutOverride: Int?, useServerErrors: Int?
+        extensions: MountExtensions?, replyTimeoutOverride: Int?, useServerErrors: Int?, log: JKLog
     ) -> Result {
         var timeouts = plan.timeouts
         timeouts.liveness = plan.effective.pingTimeout
@@ -50,6 +52,7 @@ struct MemberAttempt {
                 let down = failure.cause == .transport(.refused) || failure.phase == .cping
                 return Result(outcome: outcome, attemptResult: down ? .backendDown : .backendError, cause: cause(of: failure))
             }
+            PacketTrace.attach(to: lease.connection, worker: plan.name, secret: request.secret, log: log)
             let outcome = AJPAttempt.run(
                 request: request, body: &body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy,
                 isAlive: {
@@ -59,7 +62,9 @@ struct MemberAttempt {
             switch outcome.result {
             case .completed(let reuse):
                 client.release(lease.connection, reusable: reuse && !httpd.disableReuse)
-                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
+                var result = Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
+                result.secretRejected = outcome.status == 403 && !reuse
+                return result
             case .clientFailed:
                 client.discard(lease.connection, abort: plan.settings.recoveryOptions & RetryPolicy.closeBackendOnClientError != 0)
                 return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .clientError, cause: .none)

@@ -37,6 +37,9 @@ final class RequestFacts: @unchecked Sendable {
     var stickyIgnore: Bool?
     var stateless: Bool?
     var requestID: String?
+    /// `r->the_request` and the server's canonical name (for JkRequestLogFormat).
+    var requestLine: String?
+    var canonicalName: String?
 
     struct SSLFacts: Sendable, Equatable {
         var cert: String?
@@ -148,5 +151,11 @@ final class RequestFacts: @unchecked Sendable {
         stickyIgnore = env("JK_STICKY_IGNORE").map { $0.isEmpty || $0 != "0" }
         stateless = env("JK_STATELESS").map { $0.isEmpty || $0 != "0" }
         requestID = env(indicators.requestID)
+        requestLine = nil
+        canonicalName = nil
+        if server.requestLogFormat != nil {
+            requestLine = text(v.request_line)
+            canonicalName = text(v.canonical_name)
+        }
     }
 }

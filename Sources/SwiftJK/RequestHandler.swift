@@ -54,7 +54,7 @@ enum RequestHandler {
         case .ajp(let ajp):
             guard let client = runtime.client(planIndex) else { return 500 }
             report = AJPWorkerService.serve(
-                plan: ajp, client: client, request: request, facts: facts, httpd: httpd, extensions: extensions)
+                plan: ajp, client: client, request: request, facts: facts, httpd: httpd, extensions: extensions, log: log)
         case .lb(let lb):
             report = LoadBalancerService.serve(
                 lb: lb, runtime: runtime, request: request, facts: facts, httpd: httpd, extensions: extensions, log: log)
@@ -64,9 +64,18 @@ enum RequestHandler {
         let duration = SystemClock.nowMicroseconds() - started
         httpd.setNote("JK_REQUEST_DURATION", String(duration))
         if let route = report.route { httpd.setNote("JK_WORKER_ROUTE", route) }
-        if let failure = report.failureLine { log.log(report.failureLevel, failure) }
+        if let warning = report.secretWarning, runtime.firstTime("secret:\(plan.name)") { log.warn(warning) }
+        if let failure = report.failureLine {
+            log.log(report.failureLevel, facts.requestID.map { "\(failure) [id=\($0)]" } ?? failure)
+        }
         if log.enabled(.debug) {
             log.debug(report.debugLine(facts: facts, worker: plan.name, durationMicroseconds: duration))
+        }
+        if let format = server.settings.requestLogFormat {
+            log.request(
+                RequestLogLine.format(
+                    format, facts: facts, status: httpd.status != 0 ? httpd.status : Int(report.httpStatus),
+                    bytes: report.bytesOut, durationMicroseconds: duration, worker: plan.name, route: report.route))
         }
         return report.httpStatus
     }
@@ -86,6 +95,8 @@ struct ServiceReport {
     var bytesOut: Int64 = 0
     var failureLine: String?
     var failureLevel: LogLevel = .error
+    /// A suspected secret mismatch, written once per worker per child.
+    var secretWarning: String?
 
     func debugLine(facts: RequestFacts, worker: String, durationMicroseconds: Int64) -> String {
         var line = "\(facts.method) \(facts.uri)"

@@ -25,8 +25,7 @@ enum RouteMismatch {
             members[member].routeMismatches &+= 1
             count = members[member].routeMismatches
         }
-        let first = runtime.mismatchWarned.withLock { $0.insert(planIndex).inserted }
-        guard first, count <= 1 || count % 1000 == 0 || first else { return }
+        guard runtime.firstTime("mismatch:\(lb.name):\(member)") else { return }
         let name = lb.balancer.members[member].name
         let route = lb.balancer.members[member].route
         guard case .ajp(let ajp) = configuration.plans[planIndex] else { return }

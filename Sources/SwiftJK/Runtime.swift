@@ -3,6 +3,7 @@ import JKClient
 import JKConfig
 import JKCore
 import JKPosix
+import JKSync
 import Synchronization
 
 /// The per-child object graph, built in child_init (after fork, never in the parent): one
@@ -16,9 +17,8 @@ final class Runtime: @unchecked Sendable {
     let offsets: [Offset]
     let mounts: MountTables
     private(set) var watchdog: Watchdog?
-    /// Route-mismatch warnings already written, per worker-plan index (once per member).
-    let mismatchWarned: Mutex<Set<Int>> = Mutex([])
-    let unknownRouteWarned = Atomic<Bool>(false)
+    /// Warnings written once per child (keys such as "mismatch:was1", "secret:worker1").
+    private let warned = LockedState<Set<String>>([])
 
     final class Offset: Sendable {
         let value = Atomic<Int>(0)
@@ -80,6 +80,9 @@ final class Runtime: @unchecked Sendable {
     }
 
     func client(_ index: Int) -> WorkerClient? { index >= 0 && index < clients.count ? clients[index] : nil }
+
+    /// True the first time `key` is seen in this child.
+    func firstTime(_ key: String) -> Bool { warned.withLock { $0.insert(key).inserted } }
 }
 
 extension BlockingSocket: ByteStream {}

@@ -141,6 +141,8 @@ typedef struct sjk_request_view {
     int n_headers_in;
     int64_t content_length;         /* -1 when chunked or unknown */
     int header_only;                /* HEAD */
+    const char *request_line;       /* r->the_request */
+    const char *canonical_name;     /* r->server->server_hostname */
 } sjk_request_view;
 
 /* Result codes of sjk_translate. */
