@@ -62,12 +62,25 @@ def test_functions(mod):
             and getattr(fn, "__module__", None) == mod.__name__]
 
 
+def where(exc):
+    """file:line of the innermost traceback frame inside a test file (else the innermost)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?", "?", ""
+    in_tests = [f for f in frames if pathlib.Path(f.filename).name.startswith("test_")]
+    f = (in_tests or frames)[-1]
+    return pathlib.Path(f.filename).name, f.lineno, f.line
+
+
 def first_line(exc):
-    text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, AssertionError) and not str(exc).strip():
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        text = "assertion failed at %s:%d: %s" % (pathlib.Path(tb.filename).name, tb.lineno, tb.line)
-    return "%s: %s" % (type(exc).__name__, text) if not isinstance(exc, AssertionError) else text
+    """The failure message; an assertion without one shows its source line."""
+    name, line, source = where(exc)
+    if isinstance(exc, AssertionError):
+        text = str(exc).strip() or "assertion failed: %s" % source
+    else:
+        text = "%s: %s" % (type(exc).__name__, str(exc).strip())
+    return "%s [%s:%s]" % (text, name, line) if "\n" not in text else \
+        text.replace("\n", " [%s:%s]\n" % (name, line), 1)
 
 
 class Runner:
@@ -153,6 +166,8 @@ def main():
     ap.add_argument("-k", metavar="SUBSTRING", help="only tests whose module.name contains this")
     ap.add_argument("--module", default=os.environ.get("JK_MODULE_SO", ""),
                     help="JK module under test (default: $JK_MODULE_SO)")
+    ap.add_argument("--mpm", choices=("event", "prefork", "worker"),
+                    help="httpd MPM for tests that do not choose one (default event)")
     ap.add_argument("--timeout", type=int, default=300, help="seconds per test (default 300)")
     ap.add_argument("--keep", action="store_true", help="keep the run directory even if all pass")
     ap.add_argument("-v", "--verbose", action="store_true", help="full tracebacks")
@@ -161,6 +176,8 @@ def main():
     os.umask(0o022)  # httpd children (www-data) must read what we write
     if args.module:
         os.environ["JK_MODULE_SO"] = os.path.abspath(args.module)
+    if args.mpm:
+        os.environ["HARNESS_MPM"] = args.mpm
     run = rundir.RUN_ROOT / ("%s-%d" % (time.strftime("%Y%m%d-%H%M%S"), os.getpid()))
     os.environ["HARNESS_RUN_DIR"] = str(run)
     rundir.make_dirs(run)
@@ -170,7 +187,8 @@ def main():
 
     runner = Runner(args)
     t0 = time.monotonic()
-    print("module: %s\nrun dir: %s" % (args.module or "(none)", run), flush=True)
+    print("module: %s\nmpm: %s\nrun dir: %s" % (args.module or "(none)",
+                                             os.environ.get("HARNESS_MPM", "event"), run), flush=True)
     try:
         for path in discover(args.files):
             runner.run_module(path)

@@ -9,6 +9,7 @@ against Debian's mod_jk.so and against mod_swiftjk.so (§5.10): the basis of dif
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import time
 
@@ -46,13 +47,15 @@ class Httpd:
     jk_directives: extra Jk* lines after the standard ones (JkMount..., JkOptions...).
     extra_conf: anything else, appended at the end of httpd.conf.
     log_level: JkLogLevel; httpd_log_level: httpd's LogLevel.
+    mpm: "event", "prefork" or "worker"; default $HARNESS_MPM (run.py --mpm), else event.
     mpm_settings: overrides of MPM_DEFAULTS[mpm], e.g. {"ThreadsPerChild": 5}.
     modules: more module names to load from /usr/lib/apache2/modules, e.g. ["headers"].
     """
 
-    def __init__(self, module_so, mpm="event", port=None, workers_properties="",
+    def __init__(self, module_so, mpm=None, port=None, workers_properties="",
                  jk_directives="", extra_conf="", log_level="info", httpd_log_level="info",
                  mpm_settings=None, modules=(), name="httpd"):
+        mpm = mpm or os.environ.get("HARNESS_MPM") or "event"
         if mpm not in MPM_DEFAULTS:
             raise ValueError("unknown mpm %r" % mpm)
         self.module_so = str(module_so)
@@ -203,7 +206,6 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
 
     def _answers(self):
         """True if the server returns any HTTP status line for GET /index.html."""
-        import socket
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
                 s.sendall(b"GET /index.html HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
@@ -220,29 +222,39 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
                     self.name, self.port, self.error_log_tail()))
             time.sleep(0.05)
 
-    def _signal_restart(self, sig, timeout):
-        """Send a restart signal and wait until httpd logged one more 'resuming normal
-        operations' and answers again."""
+    def _signal_restart(self, sig, timeout, old_children_gone):
+        """Send a restart signal; wait until httpd logged one more 'resuming normal
+        operations', a child of the new generation exists (and, for a hard restart, no old
+        child is left) and the server answers again. Returns the seconds taken."""
         before = self.error_log().count(RESUMING)
+        old = set(self.children())
         t0 = time.monotonic()
         if not procs.send(self.pid, sig):
             raise HttpdError("%s: not running" % self.name)
+
+        def done():
+            if self.error_log().count(RESUMING) <= before:
+                return False
+            kids = set(self.children())
+            if not kids - old:
+                return False
+            return not (old_children_gone and kids & old)
         try:
-            procs.wait_until(lambda: self.error_log().count(RESUMING) > before, timeout,
-                             what="%s to log '%s'" % (self.name, RESUMING))
+            procs.wait_until(done, timeout, what="%s to restart (signal %d)" % (self.name, sig))
         except TimeoutError as e:
             raise HttpdError("%s\n%s" % (e, self.error_log_tail()))
         self._wait_answering(t0 + timeout)
         return time.monotonic() - t0
 
     def graceful(self, timeout=20):
-        """SIGUSR1: graceful restart (old children finish their requests). Returns seconds."""
-        self.timings["graceful"] = self._signal_restart(signal.SIGUSR1, timeout)
+        """SIGUSR1: graceful restart (old children finish their requests first, so some may
+        still be alive on return). Returns seconds."""
+        self.timings["graceful"] = self._signal_restart(signal.SIGUSR1, timeout, False)
         return self.timings["graceful"]
 
     def restart(self, timeout=20):
         """SIGHUP: hard restart (children killed, configuration and module reloaded)."""
-        self.timings["restart"] = self._signal_restart(signal.SIGHUP, timeout)
+        self.timings["restart"] = self._signal_restart(signal.SIGHUP, timeout, True)
         return self.timings["restart"]
 
     def stop(self, grace=15.0):
@@ -308,6 +320,15 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
             except (IndexError, ValueError):
                 entries.append({"line": line})
         return entries
+
+    def wait_access_entry(self, predicate, since=0, timeout=5.0):
+        """The first access-log entry (see access_entries) for which predicate(entry) is true,
+        waiting for it (bounded): httpd writes the access log after the response has gone
+        out, so a client can see the response before its log line exists."""
+        def find():
+            return next((e for e in self.access_entries(since) if "status" in e and predicate(e)),
+                        None)
+        return procs.wait_until(find, timeout, what="%s access log entry" % self.name)
 
     @staticmethod
     def fd_count(pid):

@@ -39,7 +39,19 @@ def alive(pid):
     if not pid:
         return False
     reap(pid)
-    return state(pid) not in (None, "Z", "X")
+    st = state(pid)
+    if st in (None, "X"):
+        return False
+    if st == "Z":
+        # A multi-threaded process (a JVM) shows 'Z' as soon as its main thread has exited,
+        # while its other threads (and its sockets) may still be going away: only a zombie
+        # with no other task left is really dead. Collect it if it is ours.
+        reap(pid)
+        try:
+            return len(os.listdir("/proc/%d/task" % pid)) > 1
+        except OSError:
+            return False
+    return True
 
 
 def wait_until(predicate, timeout, interval=0.05, what="condition"):

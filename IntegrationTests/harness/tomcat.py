@@ -140,11 +140,9 @@ class Tomcat:
         """server.xml text: loopback only, HTTP + AJP connectors, jvmRoute, optional cluster."""
         ajp = {"address": "127.0.0.1", "port": self.ajp_port, "protocol": "AJP/1.3",
                "maxParameterCount": "1000"}
-        if self.secret_required_but_missing:
-            pass
-        elif self.secret is not None:
+        if self.secret is not None and not self.secret_required_but_missing:
             ajp["secret"] = self.secret
-        else:
+        elif not self.secret_required_but_missing:
             ajp["secretRequired"] = "false"
         if self.packet_size:
             ajp["packetSize"] = self.packet_size
@@ -346,6 +344,15 @@ class Tomcat:
         """Tomcat's own access log (unbuffered): one line per request, with %D and session."""
         path = self.base / "logs" / "access.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def wait_access_count(self, substring, count, timeout=5.0):
+        """Wait (bounded) until Tomcat's access log has at least `count` lines containing
+        `substring`; return the number. The valve writes after the response has gone out."""
+        def enough():
+            n = self.access_log().count(substring)
+            return n if n >= count else None
+        return procs.wait_until(enough, timeout, what="%s access log: %d x %r" % (
+            self.name, count, substring))
 
     def url(self, path="/"):
         """URL of `path` on this node's own HTTP connector (bypassing httpd)."""

@@ -5,8 +5,6 @@ other node with the count intact, and the crashed node's return to the cluster. 
 steps of one scenario and run in file order; a step whose predecessor did not run is skipped.
 """
 
-import time
-
 from harness import Cluster, Httpd, SkipTest, http, module_so, note, require_tools
 
 CLUSTER = HTTPD = None
