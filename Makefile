@@ -11,16 +11,19 @@ LIBEXECDIR := $(shell $(APXS) -q LIBEXECDIR 2>/dev/null)
 BIN        := .build/$(CONFIG)
 # lld turns GOT entries of hidden Swift metadata into relative relocations, so nothing but
 # jk_module remains in .dynsym (the default linker leaves LOCAL entries there).
-SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization -Xlinker --version-script=$(CURDIR)/exports.map
+# One build command for every product, so flags never differ between them (no rebuilds).
+SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization
 
-.PHONY: all install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench fuzz fuzz-quick clean deps FORCE
+.PHONY: all build install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench fuzz fuzz-quick clean deps FORCE
 
 all: mod_swiftjk.so swiftjk
 
 # The module: Swift runtime linked statically, only jk_module exported, stripped with a debuglink.
-mod_swiftjk.so: FORCE
+build: FORCE
 	@test -n "$(HTTPD_INCLUDEDIR)" || { echo "apxs not found: install apache2-dev (or run 'make deps')" >&2; exit 1; }
-	$(SWIFTBUILD) --product mod_swiftjk
+	$(SWIFTBUILD)
+
+mod_swiftjk.so: build
 	cp $(BIN)/libmod_swiftjk.so $@.tmp
 	objcopy --only-keep-debug $@.tmp mod_swiftjk.debug
 	strip --strip-unneeded $@.tmp
@@ -28,8 +31,7 @@ mod_swiftjk.so: FORCE
 	mv -f $@.tmp $@
 
 # The configuration checker.
-swiftjk: FORCE
-	$(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib --product swiftjk
+swiftjk: build
 	install -m 755 $(BIN)/swiftjk $@
 
 # install(1) replaces the inode: never copy over a .so that httpd has mapped.

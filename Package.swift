@@ -9,7 +9,9 @@ let httpdInclude = env("HTTPD_INCLUDEDIR")  // $(apxs -q INCLUDEDIR)      -> /us
 let aprInclude = env("APR_INCLUDEDIR")  // $(apxs -q APR_INCLUDEDIR)  -> /usr/include/apr-1.0
 
 var products: [Product] = [
-    .executable(name: "swiftjk", targets: ["swiftjk"])
+    .executable(name: "swiftjk", targets: ["swiftjk"]),
+    .executable(name: "ajp-null-backend", targets: ["ajp-null-backend"]),
+    .executable(name: "swiftjk-microbench", targets: ["swiftjk-microbench"]),
 ]
 var targets: [Target] = [
     // Pure targets: standard library only. No clock, no environment, no files, no logging.
@@ -34,6 +36,12 @@ var targets: [Target] = [
         ]),
     // `swiftjk check`: the configuration checker.
     .executableTarget(name: "swiftjk", dependencies: ["JKConfig", "JKPosix", "SwiftJK"]),
+    // Benchmarks: the fastest possible AJP container, so the module's own cost shows.
+    .executableTarget(name: "ajp-null-backend", dependencies: ["AJP13"]),
+    // Micro-benchmarks of the pure targets, with heap allocations counted.
+    .target(name: "CMallocCounter"),
+    .executableTarget(
+        name: "swiftjk-microbench", dependencies: ["AJP13", "JKBalancer", "JKConfig", "JKCore", "CMallocCounter"]),
     // Test-only support: scripted AJP container, in-memory streams, fake host.
     .target(name: "JKTestSupport", dependencies: ["AJP13", "JKCore", "JKClient", "JKPosix", "CSwiftJKABI"]),
     .testTarget(name: "AJP13Tests", dependencies: ["AJP13", "JKTestSupport"]),
@@ -50,7 +58,14 @@ if let httpdInclude, let aprInclude {
         .unsafeFlags(["-I", httpdInclude, "-I", aprInclude]),
         .define("LINUX"), .define("_REENTRANT"), .define("_GNU_SOURCE"),
     ]
-    targets.append(.target(name: "CSwiftJKShim", dependencies: ["CSwiftJKABI"], cSettings: httpdSettings))
+    // Only the module is linked with the version script: jk_module is its one exported symbol.
+    let exportOnlyJKModule: [LinkerSetting] = [
+        .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/exports.map"])
+    ]
+    targets.append(
+        .target(
+            name: "CSwiftJKShim", dependencies: ["CSwiftJKABI"], cSettings: httpdSettings,
+            linkerSettings: exportOnlyJKModule))
     products.append(.library(name: "mod_swiftjk", type: .dynamic, targets: ["CSwiftJKShim", "SwiftJK"]))
 }
 

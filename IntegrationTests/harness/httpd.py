@@ -54,7 +54,7 @@ class Httpd:
 
     def __init__(self, module_so, mpm=None, port=None, workers_properties="",
                  jk_directives="", extra_conf="", log_level="info", httpd_log_level="info",
-                 mpm_settings=None, modules=(), name="httpd"):
+                 mpm_settings=None, modules=(), name="httpd", access_log=True):
         mpm = mpm or os.environ.get("HARNESS_MPM") or "event"
         if mpm not in MPM_DEFAULTS:
             raise ValueError("unknown mpm %r" % mpm)
@@ -69,6 +69,7 @@ class Httpd:
         self.mpm_settings = dict(MPM_DEFAULTS[mpm], **(mpm_settings or {}))
         self.modules = list(modules)
         self.name = name
+        self.access_log_enabled = access_log
         self.root = None
         self._pid = None
         self.timings = {}
@@ -140,7 +141,7 @@ DirectoryIndex index.html
 LogLevel {self.httpd_log_level}
 ErrorLog "{root}/logs/error.log"
 LogFormat {LOG_FORMAT} jk
-CustomLog "{root}/logs/access.log" jk
+{'' if self.access_log_enabled else '#'}CustomLog "{root}/logs/access.log" jk
 
 LoadModule jk_module {self.module_so}
 JkWorkersFile "{root}/conf/workers.properties"

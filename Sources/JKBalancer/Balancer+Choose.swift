@@ -72,7 +72,7 @@ extension Balancer {
 
     /// The part of a route before its first `.`: the domain it may name.
     func domainOf(_ route: Substring) -> Substring {
-        guard let dot = route.firstIndex(of: ".") else { return route }
+        guard let dot = route.utf8.firstIndex(of: UInt8(ascii: ".")) else { return route }
         return route[..<dot]
     }
 
@@ -81,7 +81,7 @@ extension Balancer {
     func bestByDomain<R>(_ domain: Substring, _ view: MemberView<R>) -> Int? {
         guard !domain.isEmpty else { return nil }
         var candidate: Int?
-        for index in members.indices where !members[index].domain.isEmpty && members[index].domain == domain {
+        for index in members.indices where !members[index].domain.isEmpty && members[index].domain.utf8.elementsEqual(domain.utf8) {
             guard view.isUsable(index) else { continue }
             if let current = candidate {
                 let distance = members[index].distance

@@ -94,8 +94,9 @@ public struct Balancer: Sendable {
         }
     }
 
+    /// The member whose route is exactly `route` (byte comparison, as mod_jk's strcmp).
     public func index(ofRoute route: some StringProtocol) -> Int? {
-        members.firstIndex { $0.route == route }
+        members.firstIndex { $0.route.utf8.elementsEqual(route.utf8) }
     }
 }
 

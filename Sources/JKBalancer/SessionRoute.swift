@@ -20,8 +20,9 @@ public struct SessionIdentifiers: Equatable, Sendable {
     /// The route of a session id: the part after the **first** `.` (mod_jk, mod_proxy and
     /// Tomcat's JvmRouteBinderValve all use the first dot).
     public static func route(of id: Substring) -> Substring? {
-        guard let dot = id.firstIndex(of: ".") else { return nil }
-        return id[id.index(after: dot)...]
+        // Byte search: Character iteration would run grapheme breaking on every id.
+        guard let dot = id.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
+        return id[id.utf8.index(after: dot)...]
     }
 
     public var routes: [Substring] { ids.compactMap(Self.route(of:)) }
@@ -50,19 +51,21 @@ public enum SessionRouteExtractor {
     }
 
     /// `get_path_param`: the first occurrence of `name` followed by `=`; the value ends at `?`
-    /// or `;` (a later path segment stays part of it, as in mod_jk, but no route contains `/`…
-    /// we cut at `/` too so `/a;jsessionid=X.r/b` yields `X.r`).
+    /// or `;` (and, unlike mod_jk, at `/`: a route never contains one). Works on bytes.
     static func pathParameter(in uri: Substring, name: String) -> Substring? {
-        guard !name.isEmpty else { return nil }
-        var searchStart = uri.startIndex
-        while let range = uri[searchStart...].firstRange(of: name) {
-            let after = range.upperBound
-            if after < uri.endIndex, uri[after] == "=" {
-                let valueStart = uri.index(after: after)
-                let valueEnd = uri[valueStart...].firstIndex(where: { $0 == "?" || $0 == ";" || $0 == "/" }) ?? uri.endIndex
+        let bytes = uri.utf8
+        let needle = Array(name.utf8)
+        guard !needle.isEmpty else { return nil }
+        var index = bytes.startIndex
+        while let found = find(needle, in: bytes, from: index) {
+            let after = bytes.index(found, offsetBy: needle.count)
+            if after < bytes.endIndex, bytes[after] == UInt8(ascii: "=") {
+                let valueStart = bytes.index(after: after)
+                let valueEnd = bytes[valueStart...].firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "/") }
+                    ?? bytes.endIndex
                 return uri[valueStart..<valueEnd]
             }
-            searchStart = uri.index(after: range.lowerBound)
+            index = bytes.index(after: found)
         }
         return nil
     }
@@ -70,27 +73,43 @@ public enum SessionRouteExtractor {
     /// `get_cookie`: every cookie whose name is exactly `name` (case-sensitive), preceded by the
     /// start, `;`, `,` or a space; the value ends at `;` or `,`; surrounding quotes are removed.
     static func cookies(in header: Substring, name: String) -> [Substring] {
-        guard !name.isEmpty else { return [] }
+        let bytes = header.utf8
+        let needle = Array(name.utf8)
+        guard !needle.isEmpty else { return [] }
         var found: [Substring] = []
-        var searchStart = header.startIndex
-        while let range = header[searchStart...].firstRange(of: name) {
-            defer { searchStart = header.index(after: range.lowerBound) }
-            if range.lowerBound != header.startIndex {
-                let before = header[header.index(before: range.lowerBound)]
-                guard before == ";" || before == "," || before == " " || before == "\t" else { continue }
+        var index = bytes.startIndex
+        while let match = find(needle, in: bytes, from: index) {
+            index = bytes.index(after: match)
+            if match != bytes.startIndex {
+                let before = bytes[bytes.index(before: match)]
+                guard before == UInt8(ascii: ";") || before == UInt8(ascii: ",") || before == UInt8(ascii: " ") || before == UInt8(ascii: "\t")
+                else { continue }
             }
-            var cursor = range.upperBound
-            while cursor < header.endIndex, header[cursor] == " " || header[cursor] == "\t" {
-                cursor = header.index(after: cursor)
+            var cursor = bytes.index(match, offsetBy: needle.count)
+            while cursor < bytes.endIndex, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") {
+                cursor = bytes.index(after: cursor)
             }
-            guard cursor < header.endIndex, header[cursor] == "=" else { continue }
-            let valueStart = header.index(after: cursor)
-            guard valueStart < header.endIndex else { continue }
-            let valueEnd = header[valueStart...].firstIndex(where: { $0 == ";" || $0 == "," }) ?? header.endIndex
+            guard cursor < bytes.endIndex, bytes[cursor] == UInt8(ascii: "=") else { continue }
+            let valueStart = bytes.index(after: cursor)
+            guard valueStart < bytes.endIndex else { continue }
+            let valueEnd = bytes[valueStart...].firstIndex { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ",") } ?? bytes.endIndex
             var value = header[valueStart..<valueEnd]
-            if value.count > 1, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+            if value.utf8.count > 1, value.utf8.first == UInt8(ascii: "\""), value.utf8.last == UInt8(ascii: "\"") {
+                value = value.dropFirst().dropLast()
+            }
             found.append(value)
         }
         return found
+    }
+
+    /// The first position of `needle` in `bytes` at or after `start`.
+    static func find(_ needle: [UInt8], in bytes: Substring.UTF8View, from start: Substring.UTF8View.Index) -> Substring.UTF8View.Index? {
+        guard let first = needle.first else { return nil }
+        var index = start
+        while let candidate = bytes[index...].firstIndex(of: first) {
+            if bytes[candidate...].starts(with: needle) { return candidate }
+            index = bytes.index(after: candidate)
+        }
+        return nil
     }
 }
