@@ -302,32 +302,47 @@ static void jk_child_init(apr_pool_t *pchild, server_rec *s)
  * Requests
  * ------------------------------------------------------------------------------------------- */
 
-/* Worker index chosen at translate_name, kept for the handler (index + 1; 0 = none). */
-static void set_worker_index(request_rec *r, int index)
+/* What translate_name chose, kept for the handler. */
+typedef struct {
+    int worker;
+    int rule;
+} sjk_mapping;
+
+static void set_mapping(request_rec *r, int worker, int rule)
 {
-    ap_set_module_config(r->request_config, &jk_module, (void *)(intptr_t)(index + 1));
+    sjk_mapping *m = apr_palloc(r->pool, sizeof(*m));
+    m->worker = worker;
+    m->rule = rule;
+    ap_set_module_config(r->request_config, &jk_module, m);
 }
 
 static int get_worker_index(request_rec *r)
 {
-    return (int)(intptr_t)ap_get_module_config(r->request_config, &jk_module) - 1;
+    sjk_mapping *m = ap_get_module_config(r->request_config, &jk_module);
+    return m ? m->worker : -1;
+}
+
+static int get_rule_index(request_rec *r)
+{
+    sjk_mapping *m = ap_get_module_config(r->request_config, &jk_module);
+    return m ? m->rule : -1;
 }
 
 static int jk_translate(request_rec *r)
 {
     sjk_server_conf *conf = server_conf(r->server);
     sjk_translate_view view;
-    int index = -1, rc;
+    int index = -1, rule = -1, rc;
     if (r->proxyreq || !conf->runtime || !r->uri)
         return DECLINED;
     view.r = r;
     view.host = &sjk_shim_request_host;
     view.server_index = conf->index;
     view.uri = r->uri;
-    rc = sjk_translate(&view, conf->runtime, &index);
+    rc = sjk_translate(&view, conf->runtime, &index, &rule);
     if (rc == SJK_MAPPED) {
         r->handler = JK_HANDLER;
-        set_worker_index(r, index);
+        set_mapping(r, index, rule);
         return DECLINED; /* let other translators set r->filename, as mod_jk does */
     }
     return rc == SJK_DECLINED ? DECLINED : rc;
@@ -372,6 +387,7 @@ static int jk_handler(request_rec *r)
     view.host = &sjk_shim_request_host;
     view.server_index = conf->index;
     view.worker_index = get_worker_index(r);
+    view.rule_index = get_rule_index(r);
     view.worker_name = apr_table_get(r->notes, "JK_WORKER_NAME");
     view.method = r->method;
     view.protocol = r->protocol;

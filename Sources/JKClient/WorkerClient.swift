@@ -52,6 +52,8 @@ public final class WorkerClient: Sendable {
 
     public let name: String
     public let settings: Settings
+    /// Connections idle at least this long are always checked before reuse.
+    public static let staleCheckAfterIdle = Milliseconds(1000)
     private let connector: Connector
     private let now: Now
     private let sleep: Sleep
@@ -81,14 +83,19 @@ public final class WorkerClient: Sendable {
 
     /// A connection ready to carry a request. Dead pooled connections are discarded on the way
     /// without counting as a backend failure (the request never reached them).
-    public func acquire() -> Result<Lease, AcquireFailure> {
+    ///
+    /// `checkStale`: peek at a pooled connection before using it (one syscall). Callers skip it
+    /// for requests that can be repeated on a fresh connection anyway when the pooled one turns
+    /// out dead (idempotent, no body), unless the connection sat idle for a while.
+    public func acquire(checkStale: Bool = true) -> Result<Lease, AcquireFailure> {
         let started = now()
         var waited = false
         while true {
             let action = state.withLock { $0.lease(now: now()) }
             switch action {
             case .use(let connection, let idleSince):
-                if connection.stream.isStale() {
+                let idleLong = now() - idleSince >= Self.staleCheckAfterIdle
+                if (checkStale || idleLong), connection.stream.isStale() {
                     discard(connection)
                     continue
                 }

@@ -46,7 +46,7 @@ enum AJPWorkerService {
                 continue
             }
             report.route = nil
-            Outcomes.finish(&report, result: result, workerLabel: "worker \(plan.name) (\(plan.endpoint))", plan: plan, facts: facts)
+            Outcomes.finish(&report, result: result, workerLabel: { "worker \(plan.name) (\(plan.endpoint))" }, plan: plan, facts: facts)
             return report
         }
     }
@@ -54,8 +54,17 @@ enum AJPWorkerService {
 
 /// Turning the last attempt's outcome into the handler's status and the one error line.
 enum Outcomes {
-    static func finish(_ report: inout ServiceReport, result: MemberAttempt.Result, workerLabel: String, plan: AJPPlan, facts: RequestFacts) {
+    /// `label` is computed only when a line is written.
+    static func finish(
+        _ report: inout ServiceReport, result: MemberAttempt.Result, workerLabel label: () -> String, plan: AJPPlan,
+        facts: RequestFacts
+    ) {
         let outcome = result.outcome
+        if case .completed = outcome.result, !result.secretRejected {
+            report.httpStatus = 0
+            return
+        }
+        let workerLabel = label()
         if result.secretRejected {
             report.secretWarning =
                 "\(workerLabel): Tomcat answered 403 and closed the connection right after the request: check the AJP secret (worker.\(plan.name).secret is \(plan.settings.secret == nil ? "not set" : "set") and must equal secret=\"…\" on Tomcat's AJP connector)"

@@ -68,11 +68,12 @@ import JKPosix
 }
 
 @c public func sjk_translate(
-    _ view: UnsafePointer<sjk_translate_view>?, _ runtime: UnsafeMutableRawPointer?, _ workerIndex: UnsafeMutablePointer<Int32>?
+    _ view: UnsafePointer<sjk_translate_view>?, _ runtime: UnsafeMutableRawPointer?, _ workerIndex: UnsafeMutablePointer<Int32>?,
+    _ ruleIndex: UnsafeMutablePointer<Int32>?
 ) -> Int32 {
     guard let view, let runtime else { return Int32(SJK_DECLINED) }
     let child = Unmanaged<Runtime>.fromOpaque(runtime).takeUnretainedValue()
-    return Translate.map(view, runtime: child, workerIndex: workerIndex)
+    return Translate.map(view, runtime: child, workerIndex: workerIndex, ruleIndex: ruleIndex)
 }
 
 @c public func sjk_handle(_ view: UnsafePointer<sjk_request_view>?, _ runtime: UnsafeMutableRawPointer?) -> Int32 {

@@ -169,7 +169,7 @@ enum LoadBalancerService {
     }
 
     static func finish(_ report: inout ServiceReport, result: MemberAttempt.Result, lb: LBPlan, ajp: AJPPlan, facts: RequestFacts) -> ServiceReport {
-        Outcomes.finish(&report, result: result, workerLabel: "member \(ajp.name) (\(ajp.endpoint)) of \(lb.name)", plan: ajp, facts: facts)
+        Outcomes.finish(&report, result: result, workerLabel: { "member \(ajp.name) (\(ajp.endpoint)) of \(lb.name)" }, plan: ajp, facts: facts)
         return report
     }
 

@@ -39,7 +39,10 @@ struct MemberAttempt {
         var freshRetryUsed = false
         while true {
             let lease: WorkerClient.Lease
-            switch client.acquire() {
+            // A pooled connection found dead after sending is replaced below (for requests that
+            // may be repeated); others are checked before use.
+            let repeatable = RetryPolicy.isIdempotent(request.method) && !body.hasBody && !freshRetryUsed
+            switch client.acquire(checkStale: !repeatable) {
             case .success(let value):
                 lease = value
             case .failure(.poolExhausted):

@@ -3,11 +3,23 @@ import JKCore
 import JKPosix
 import JKSync
 
+/// A mount table with each rule's worker resolved to its plan index (-1: no such worker), so
+/// the request path never looks a name up.
+struct ResolvedMounts: Sendable {
+    let table: MountTable
+    let targets: [Int]
+
+    init(_ table: MountTable, planIndex: [String: Int]) {
+        self.table = table
+        self.targets = table.rules.map { planIndex[$0.worker] ?? -1 }
+    }
+}
+
 /// The mount tables of every server, as the request path reads them, with `JkMountFileReload`:
 /// a server whose mount file changed gets a rebuilt table; readers take an immutable snapshot.
 final class MountTables: Sendable {
     struct Entry: Sendable {
-        var table: MountTable
+        var table: ResolvedMounts
         /// Rules that do not come from the mount file (JkMount, inherited, worker.X.mount).
         var staticRules: [MountRule]
         var mountFile: String?
@@ -18,15 +30,18 @@ final class MountTables: Sendable {
     }
 
     /// Tables of servers without a reloadable mount file: read with no lock at all.
-    private let fixed: [MountTable?]
+    private let fixed: [ResolvedMounts?]
+    private let planIndex: [String: Int]
     private let state: LockedState<[Entry]>
 
     init(configuration: Configuration) {
         let now = SystemClock.now()
+        let planIndex = configuration.planIndex
+        self.planIndex = planIndex
         let entries = configuration.jk.servers.map { server -> Entry in
             let resolved = server.mountFile.map { configuration.startup.resolve($0) }
             return Entry(
-                table: server.mounts,
+                table: ResolvedMounts(server.mounts, planIndex: planIndex),
                 staticRules: server.mounts.rules.filter { $0.source != .mountFile },
                 mountFile: server.mountFile, resolvedMountFile: resolved,
                 reloadInterval: .seconds(server.mountFileReload), lastCheck: now,
@@ -37,7 +52,7 @@ final class MountTables: Sendable {
     }
 
     /// The table for a server, reloading its mount file first when due.
-    func table(forServer index: Int, now: Timestamp, log: JKLog) -> MountTable? {
+    func table(forServer index: Int, now: Timestamp, log: JKLog) -> ResolvedMounts? {
         guard index >= 0, index < fixed.count else { return nil }
         if let table = fixed[index] { return table }
         let due: (String, String)? = state.withLock { entries in
@@ -72,7 +87,7 @@ final class MountTables: Sendable {
             return
         }
         state.withLock { entries in
-            entries[index].table = MountTable(entries[index].staticRules + rules)
+            entries[index].table = ResolvedMounts(MountTable(entries[index].staticRules + rules), planIndex: planIndex)
             entries[index].modified = modified
         }
         log.info("JkMountFileReload: reloaded '\(file)' (\(rules.count) rules)")

@@ -32,8 +32,8 @@ enum RequestHandler {
             }
             planIndex = index
             httpd.setNote("JK_WORKER_NAME", name)
-        } else if let uri = v.uri.map({ String(cString: $0) }) {
-            extensions = MountExtensionsLookup.find(runtime: runtime, server: serverIndex, uri: uri)
+        } else {
+            extensions = MountExtensionsLookup.find(runtime: runtime, server: serverIndex, rule: Int(v.rule_index), plan: planIndex)
         }
         guard planIndex < configuration.plans.count else { return 500 }
         let plan = configuration.plans[planIndex]
@@ -121,13 +121,15 @@ struct AttemptRecord {
     var text: String { "\(worker): \(AttemptText.describe(outcome))" }
 }
 
-/// The mount rule a URI matched, for its extensions (reply_timeout, fail_on_status, …).
+/// The extensions (reply_timeout, fail_on_status, …) of the mount rule translate_name matched.
 enum MountExtensionsLookup {
-    static func find(runtime: Runtime, server: Int, uri: String) -> MountExtensions? {
-        guard let table = runtime.mounts.table(forServer: server, now: SystemClock.now(), log: runtime.configuration.log(forServer: server)),
-            table.hasExtensions, case .success(let normalized) = URINormalizer.normalize(uri),
-            let rule = table.match(normalized), !rule.extensions.isEmpty
+    static func find(runtime: Runtime, server: Int, rule: Int, plan: Int) -> MountExtensions? {
+        guard rule >= 0,
+            let mounts = runtime.mounts.table(forServer: server, now: SystemClock.now(), log: runtime.configuration.log(forServer: server)),
+            mounts.table.hasExtensions, rule < mounts.targets.count,
+            mounts.targets[rule] == plan  // the table was not reloaded in between
         else { return nil }
-        return rule.extensions
+        let extensions = mounts.table.rules[rule].extensions
+        return extensions.isEmpty ? nil : extensions
     }
 }

@@ -1,4 +1,5 @@
 import CSwiftJKABI
+import Glibc
 import JKConfig
 import JKCore
 import JKPosix
@@ -11,7 +12,10 @@ enum Translate {
     /// mod_jk's JK_MAX_URI_LEN.
     static let maxURILength = 4095
 
-    static func map(_ view: UnsafePointer<sjk_translate_view>, runtime: Runtime, workerIndex: UnsafeMutablePointer<Int32>?) -> Int32 {
+    static func map(
+        _ view: UnsafePointer<sjk_translate_view>, runtime: Runtime, workerIndex: UnsafeMutablePointer<Int32>?,
+        ruleIndex: UnsafeMutablePointer<Int32>?
+    ) -> Int32 {
         let v = view.pointee
         let serverIndex = Int(v.server_index)
         let configuration = runtime.configuration
@@ -19,7 +23,7 @@ enum Translate {
             return Int32(SJK_DECLINED)
         }
         let log = configuration.log(forServer: serverIndex)
-        guard let table = runtime.mounts.table(forServer: serverIndex, now: SystemClock.now(), log: log), !table.isEmpty else {
+        guard let mounts = runtime.mounts.table(forServer: serverIndex, now: SystemClock.now(), log: log), !mounts.table.isEmpty else {
             return Int32(SJK_DECLINED)
         }
         let host = v.host
@@ -28,33 +32,44 @@ enum Translate {
             return name.withCString { getEnv(v.r, $0) }.map { String(cString: $0) }
         }
         if env("no-jk") != nil { return Int32(SJK_DECLINED) }
-        let uri = String(cString: uriPointer)
-        guard uri.utf8.count <= maxURILength else {
-            log.warn("URI of \(uri.utf8.count) bytes is longer than \(maxURILength): not mapped")
+        let bytes = UnsafeBufferPointer(
+            start: UnsafeRawPointer(uriPointer).assumingMemoryBound(to: UInt8.self), count: strlen(uriPointer))
+        guard bytes.count <= maxURILength else {
+            log.warn("URI of \(bytes.count) bytes is longer than \(maxURILength): not mapped")
             return Int32(SJK_DECLINED)
         }
-        let server = configuration.servers[serverIndex].settings
-        if server.options.contains(.rejectUnsafeURI), uri.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") }) {
-            log.info("potentially unsafe request URI '\(uri)' rejected (JkOptions +RejectUnsafeURI): not forwarded")
+        if configuration.servers[serverIndex].settings.options.contains(.rejectUnsafeURI),
+            bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") })
+        {
+            log.info("potentially unsafe request URI '\(String(cString: uriPointer))' rejected (JkOptions +RejectUnsafeURI): not forwarded")
             return Int32(SJK_DECLINED)
         }
-        let normalized: String
-        switch URINormalizer.normalize(uri) {
-        case .success(let value): normalized = value
-        case .failure(.escapesRoot):
-            log.error("URI '\(uri)' climbs above the root with '..' → 400")
-            return 400
-        case .failure(.notAbsolute):
-            return Int32(SJK_DECLINED)
+        // Most URIs need no normalisation: match httpd's bytes directly, no String made.
+        let matched: Int?
+        if bytes.first == UInt8(ascii: "/") && !URINormalizer.needsWork(bytes) {
+            matched = mounts.table.matchIndex(bytes: bytes)
+        } else {
+            let uri = String(cString: uriPointer)
+            switch URINormalizer.normalize(uri) {
+            case .success(let normalized): matched = mounts.table.matchIndex(normalized)
+            case .failure(.escapesRoot):
+                log.error("URI '\(uri)' climbs above the root with '..' → 400")
+                return 400
+            case .failure(.notAbsolute):
+                return Int32(SJK_DECLINED)
+            }
         }
-        guard let rule = table.match(normalized) else { return Int32(SJK_DECLINED) }
-        guard let index = configuration.planIndex[rule.worker] else {
-            log.debug("\(String(cString: uriPointer)) matches '\(rule.display)', but worker '\(rule.worker)' is not defined: not forwarded")
+        guard let rule = matched, rule < mounts.targets.count else { return Int32(SJK_DECLINED) }
+        let index = mounts.targets[rule]
+        guard index >= 0 else {
+            let display = mounts.table.rules[rule].display
+            log.debug("\(String(cString: uriPointer)) matches '\(display)', but its worker is not defined: not forwarded")
             return Int32(SJK_DECLINED)
         }
         workerIndex?.pointee = Int32(index)
+        ruleIndex?.pointee = Int32(rule)
         if let setNote = host?.pointee.set_note {
-            rule.worker.withCString { name in "JK_WORKER_NAME".withCString { setNote(v.r, $0, name) } }
+            configuration.plans[index].name.withCString { name in setNote(v.r, "JK_WORKER_NAME", name) }
         }
         return Int32(SJK_MAPPED)
     }

@@ -121,6 +121,7 @@ typedef struct sjk_request_view {
     const sjk_request_host *host;
     int server_index;
     int worker_index;               /* from translate_name, or -1 */
+    int rule_index;                 /* the mount rule translate_name matched, or -1 */
     const char *worker_name;        /* JK_WORKER_NAME env (SetHandler jakarta-servlet), or NULL */
     const char *method;
     const char *protocol;
@@ -172,9 +173,10 @@ void *sjk_child_create(void *config);
 /* child pool cleanup. */
 void sjk_child_release(void *runtime);
 
-/* translate_name: maps r->uri to a worker. Returns SJK_MAPPED with *worker_index set (and the
-   note JK_WORKER_NAME set through the host), SJK_DECLINED, or an HTTP status (400) to refuse. */
-int sjk_translate(const sjk_translate_view *view, void *runtime, int *worker_index);
+/* translate_name: maps r->uri to a worker. Returns SJK_MAPPED with *worker_index and
+   *rule_index set (and the note JK_WORKER_NAME set through the host), SJK_DECLINED, or an HTTP
+   status (400) to refuse. */
+int sjk_translate(const sjk_translate_view *view, void *runtime, int *worker_index, int *rule_index);
 
 /* handler: serves a request mapped to a worker. Returns 0 (OK: response written) or an HTTP
    status for httpd to answer with (503, 502, 504, 413, 400, 500). */

@@ -61,15 +61,25 @@ public struct MountTable: Sendable {
 
     /// The same on raw bytes (httpd's r->uri, when it needs no normalisation).
     public func match(bytes: UnsafeBufferPointer<UInt8>) -> MountRule? {
+        matchIndex(bytes: bytes).map { rules[$0] }
+    }
+
+    /// The index in `rules` of the rule that maps the URI: no rule is copied on the way.
+    public func matchIndex(bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         for entry in compiled where entry.active && !entry.exclusion && Self.matches(bytes, entry) {
             for exclusion in compiled where exclusion.exclusion && exclusion.active
                 && (exclusion.worker == entry.worker || exclusion.worker == -1) && Self.matches(bytes, exclusion)
             {
                 return nil
             }
-            return rules[entry.rule]
+            return entry.rule
         }
         return nil
+    }
+
+    public func matchIndex(_ uri: String) -> Int? {
+        var uri = uri
+        return uri.withUTF8 { matchIndex(bytes: $0) }
     }
 
     static func matches(_ uri: UnsafeBufferPointer<UInt8>, _ entry: CompiledRule) -> Bool {
