@@ -94,6 +94,18 @@ static void host_set_note(void *rv, const char *name, const char *value)
     apr_table_set(r->notes, name, value);
 }
 
+static void host_set_uri(void *rv, const char *uri)
+{
+    request_rec *r = rv;
+    r->uri = apr_pstrdup(r->pool, uri);
+}
+
+static void host_set_filename(void *rv, const char *filename)
+{
+    request_rec *r = rv;
+    r->filename = apr_pstrdup(r->pool, filename);
+}
+
 const sjk_request_host sjk_shim_request_host = {
     host_read_body,
     host_start_response,
@@ -101,4 +113,6 @@ const sjk_request_host sjk_shim_request_host = {
     host_flush,
     host_get_env,
     host_set_note,
+    host_set_uri,
+    host_set_filename,
 };

@@ -345,6 +345,8 @@ static int jk_translate(request_rec *r)
         set_mapping(r, index, rule);
         return DECLINED; /* let other translators set r->filename, as mod_jk does */
     }
+    if (rc == SJK_ALIASED)
+        return OK;
     return rc == SJK_DECLINED ? DECLINED : rc;
 }
 

@@ -121,3 +121,12 @@ public enum Files {
         return result
     }
 }
+
+/// Path queries for translate_name.
+public enum Paths {
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}

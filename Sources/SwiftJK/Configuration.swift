@@ -60,7 +60,7 @@ final class Configuration: @unchecked Sendable {
     }
 
     /// Directives accepted for compatibility whose behaviour is not built yet: one warning each.
-    static let unimplementedDirectives: Set<String> = ["JkAutoAlias", "JkStripSession"]
+    static let unimplementedDirectives: Set<String> = []
 
     static func unimplementedDirectiveWarnings(_ servers: [RawServer]) -> [ConfigDiagnostic] {
         servers.flatMap { server in

@@ -59,7 +59,9 @@ enum Translate {
                 return Int32(SJK_DECLINED)
             }
         }
-        guard let rule = matched, rule < mounts.targets.count else { return Int32(SJK_DECLINED) }
+        guard let rule = matched, rule < mounts.targets.count else {
+            return Unmapped.handle(view, server: configuration.servers[serverIndex].settings, log: log)
+        }
         let index = mounts.targets[rule]
         guard index >= 0 else {
             let display = mounts.table.rules[rule].display

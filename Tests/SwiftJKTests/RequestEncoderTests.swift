@@ -55,3 +55,23 @@ struct RequestEncoderTests {
 extension RequestFacts: CustomTestStringConvertible {
     public var testDescription: String { "\(method) \(uri)" }
 }
+
+struct UnmappedTests {
+    @Test(arguments: [
+        ("/a/b.gif;jsessionid=ABC.was1", "/a/b.gif"), ("/a;jsessionid=X/b.gif", "/a/b.gif"),
+        ("/a;jsessionid=X;v=1/b", "/a;v=1/b"),
+    ])
+    func stripSession(uri: String, stripped: String) {
+        #expect(Unmapped.stripSessionParameter(uri, name: ";jsessionid") == stripped)
+    }
+
+    @Test func noParameterLeavesTheURI() {
+        #expect(Unmapped.stripSessionParameter("/a/b.gif", name: ";jsessionid") == nil)
+    }
+
+    @Test func autoAliasRefusesWebInf() {
+        #expect(Unmapped.autoAlias("/app/WEB-INF/web.xml", directory: "/tmp") == .forbidden)
+        #expect(Unmapped.autoAlias("/app/meta-inf/x", directory: "/tmp") == .forbidden)
+        #expect(Unmapped.autoAlias("/no-such-context-dir-xyz/a", directory: "/tmp") == .none)
+    }
+}

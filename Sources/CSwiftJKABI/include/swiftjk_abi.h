@@ -104,6 +104,10 @@ typedef struct sjk_request_host {
     const char *(*get_env)(void *r, const char *name);
     /* apr_table_set(r->notes, …): copies. */
     void (*set_note)(void *r, const char *name, const char *value);
+    /* r->uri = copy (JkStripSession). */
+    void (*set_uri)(void *r, const char *uri);
+    /* r->filename = copy (JkAutoAlias). */
+    void (*set_filename)(void *r, const char *filename);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */
@@ -149,7 +153,8 @@ typedef struct sjk_request_view {
 /* Result codes of sjk_translate. */
 enum {
     SJK_DECLINED = -1,
-    SJK_MAPPED = 0
+    SJK_MAPPED = 0,
+    SJK_ALIASED = 1     /* JkAutoAlias: r->filename was set; translate_name returns OK */
 };
 
 /* ---------------------------------------------------------------------------------------------
