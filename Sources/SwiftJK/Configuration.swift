@@ -158,7 +158,9 @@ final class Configuration: @unchecked Sendable {
             return nil
         }
         if !balancers.isEmpty {
-            let base = startup.resolve(jk.global.shmFile ?? "logs/jk-runtime-status")
+            // Default: in httpd's runtime directory (DefaultRuntimeDir), where a shared-memory
+            // file belongs (mod_jk's default is logs/jk-runtime-status under ServerRoot).
+            let base = jk.global.shmFile.map { startup.resolve($0) } ?? runtimeFile("jk-runtime-status")
             let path = "\(base).\(startup.parentPID)"
             do {
                 shared = try SharedBalancerState(path: path, balancers: balancers)
@@ -167,6 +169,11 @@ final class Configuration: @unchecked Sendable {
             }
         }
         return problems
+    }
+
+    func runtimeFile(_ name: String) -> String {
+        let directory = startup.runtimeDirectory
+        return directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
     /// Releases what `openResources` created (pconf cleanup: restart or stop).
