@@ -231,3 +231,31 @@ def decode_chunked(data):
         out.append(data[eol + 2:eol + 2 + size])
         pos = eol + 2 + size + 2
     return b"".join(out)
+
+
+def https_request(method, url, headers=None, body=None, timeout=30, client_cert=None):
+    """One request over TLS (certificate not verified: the tests make their own). client_cert:
+    (certfile, keyfile) to present. Returns (Response, tls) with tls = {"cipher", "protocol",
+    "bits", "session_id" (hex, upper case)} as the client negotiated them."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if client_cert:
+        ctx.load_cert_chain(*client_cert)
+    u = urllib.parse.urlsplit(url)
+    path = (u.path or "/") + ("?" + u.query if u.query else "")
+    conn = http.client.HTTPSConnection(u.hostname, u.port or 443, timeout=timeout, context=ctx)
+    try:
+        t0 = time.monotonic()
+        _send(conn, method, path, headers, body)
+        resp = _read(conn, t0)
+        sock = conn.sock
+        cipher = sock.cipher() if sock else None
+        session = sock.session if sock else None
+        tls = {"cipher": cipher[0] if cipher else None, "protocol": sock.version() if sock else None,
+               "bits": cipher[2] if cipher else None,
+               "session_id": session.id.hex().upper() if session is not None else None}
+    finally:
+        conn.close()
+    return resp, tls

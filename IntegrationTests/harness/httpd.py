@@ -337,6 +337,28 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
         return len(os.listdir("/proc/%d/fd" % pid))
 
     @staticmethod
+    def tcp_peer_ports(pid):
+        """Remote ports of PID's established TCP sockets on 127.0.0.1, as a dict port -> count
+        (from /proc/PID/fd and /proc/net/tcp): e.g. the pooled AJP connections of a child."""
+        inodes = set()
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+        peers = {}
+        with open("/proc/net/tcp") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if fields[9] in inodes and fields[3] == "01":       # ESTABLISHED
+                    port = int(fields[2].split(":")[1], 16)
+                    peers[port] = peers.get(port, 0) + 1
+        return peers
+
+    @staticmethod
     def established_conns_to(port):
         """Established TCP connections from anyone to 127.0.0.1:port (e.g. the AJP pool size)."""
         out = subprocess.run(["ss", "-Htn", "state", "established", "dst", "127.0.0.1:%d" % port],

@@ -11,6 +11,8 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_script.h"
+#include "http_protocol.h"
+#include "apr_buckets.h"
 #include "apr_strings.h"
 #include "apr_tables.h"
 #include "apr_date.h"
@@ -106,6 +108,26 @@ static void host_set_filename(void *rv, const char *filename)
     r->filename = apr_pstrdup(r->pool, filename);
 }
 
+static int host_response_committed(void *rv)
+{
+    request_rec *r = rv;
+    return r->sent_bodyct ? 1 : 0;
+}
+
+static void host_abort_response(void *rv)
+{
+    request_rec *r = rv;
+    conn_rec *c = r->connection;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, c->bucket_alloc);
+    r->no_cache = 1;
+    if (r->main)
+        r->main->no_cache = 1;
+    APR_BRIGADE_INSERT_TAIL(bb, ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL, r->pool, c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(c->bucket_alloc));
+    ap_pass_brigade(r->output_filters, bb);
+    c->keepalive = AP_CONN_CLOSE;
+}
+
 const sjk_request_host sjk_shim_request_host = {
     host_read_body,
     host_start_response,
@@ -115,4 +137,6 @@ const sjk_request_host sjk_shim_request_host = {
     host_set_note,
     host_set_uri,
     host_set_filename,
+    host_response_committed,
+    host_abort_response,
 };

@@ -54,8 +54,10 @@ public struct BackendFailure: Error, Equatable, Sendable {
         /// The backend stayed silent and did not answer a CPING on a fresh connection either:
         /// it is hung (a stopped JVM, a full thread pool).
         case hung(silentFor: Milliseconds)
-        /// The container closed the connection without sending anything.
+        /// The container closed the connection without sending anything (more).
         case closedWithoutReply
+        /// The container closed the connection in the middle of a packet.
+        case closedMidPacket
     }
 
     public var phase: Phase
@@ -86,6 +88,7 @@ public struct BackendFailure: Error, Equatable, Sendable {
         case .replyTimeout(let limit): return "no reply packet within reply_timeout \(limit.value) ms"
         case .hung(let silence): return "backend hung: silent for \(silence.value) ms and no CPONG on a new connection"
         case .closedWithoutReply: return "\(phase.rawValue): connection closed by the backend without a reply"
+        case .closedMidPacket: return "\(phase.rawValue): the backend closed the connection in the middle of a packet"
         }
     }
 }
@@ -211,10 +214,12 @@ public enum AJPAttempt {
                 case .transport(let transport): cause = .transport(transport)
                 case .protocolError(let problem): cause = .protocolError(problem)
                 case .closedBeforePacket: cause = .closedWithoutReply
+                case .closedMidPacket: cause = .closedMidPacket
                 }
                 outcome.result = .backendFailed(BackendFailure(phase: phase, cause: cause))
                 return outcome
             }
+            let headersBefore = exchange.headersReceived
             switch exchange.received(message) {
             case .sendBody(let maxBytes):
                 do {
@@ -270,7 +275,7 @@ public enum AJPAttempt {
                 return outcome
             case .fail(let problem):
                 outcome.result = .backendFailed(
-                    BackendFailure(phase: exchange.headersReceived ? .streaming : .reply, cause: .protocolError(problem)))
+                    BackendFailure(phase: headersBefore ? .streaming : .reply, cause: .protocolError(problem)))
                 return outcome
             }
         }

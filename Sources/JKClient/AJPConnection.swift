@@ -55,6 +55,8 @@ public final class AJPConnection: @unchecked Sendable {
         case protocolError(AJPProtocolError)
         /// The container closed the connection cleanly before a packet began.
         case closedBeforePacket
+        /// The container closed the connection in the middle of a packet.
+        case closedMidPacket
     }
 
     /// Reads the next whole packet and parses it. The payload stays valid until the next call.
@@ -101,7 +103,7 @@ public final class AJPConnection: @unchecked Sendable {
                 throw .transport(error)
             }
             if received == 0 {
-                throw startOfPacket && writeIndex == 0 ? .closedBeforePacket : .transport(.closed)
+                throw startOfPacket && writeIndex == 0 ? .closedBeforePacket : .closedMidPacket
             }
             writeIndex += received
         }

@@ -46,7 +46,9 @@ enum AJPWorkerService {
                 continue
             }
             report.route = nil
-            Outcomes.finish(&report, result: result, workerLabel: { "worker \(plan.name) (\(plan.endpoint))" }, plan: plan, facts: facts)
+            Outcomes.finish(
+                &report, result: result, workerLabel: { "worker \(plan.name) (\(plan.endpoint))" }, plan: plan, facts: facts,
+                httpd: httpd)
             return report
         }
     }
@@ -57,7 +59,7 @@ enum Outcomes {
     /// `label` is computed only when a line is written.
     static func finish(
         _ report: inout ServiceReport, result: MemberAttempt.Result, workerLabel label: () -> String, plan: AJPPlan,
-        facts: RequestFacts
+        facts: RequestFacts, httpd: HttpdClient
     ) {
         let outcome = result.outcome
         if case .completed = outcome.result, !result.secretRejected {
@@ -93,20 +95,33 @@ enum Outcomes {
                 return
             }
             if outcome.responseStarted {
-                report.failureLine = "\(workerLabel) failed in the middle of the response (\(failure.description)); the client got a truncated response"
-                report.httpStatus = 0
+                if !httpd.responseCommitted {
+                    report.failureLine = "\(workerLabel) broke off its response (\(AttemptText.backend(failure))) before anything reached the client → 502"
+                    report.httpStatus = 502
+                } else {
+                    httpd.abortResponse()
+                    report.failureLine = "\(workerLabel) broke off its response after \(outcome.bytesToClient) body bytes (\(AttemptText.backend(failure))); the client connection was closed so the client can tell the response is incomplete"
+                    report.httpStatus = 0
+                }
                 return
             }
-            let status: Int32
-            switch failure.cause {
-            case .replyTimeout where failure.phase != .cping: status = 504
-            case .hung: status = 504
-            case .protocolError(.httpAnswer), .protocolError(.tlsAnswer): status = 502
-            case .protocolError, .notCPong: status = 502
-            default: status = 503
-            }
+            let status = httpStatus(for: failure)
             report.failureLine = "\(workerLabel): \(AttemptText.backend(failure)) → \(status)"
             report.httpStatus = status
+        }
+    }
+}
+
+extension Outcomes {
+    /// 503 when no connection could be made, 504 when the backend did not answer in time, 502
+    /// when it answered wrongly or went away after the request was sent.
+    static func httpStatus(for failure: BackendFailure) -> Int32 {
+        switch failure.cause {
+        case .replyTimeout, .hung: return 504
+        case .protocolError, .notCPong, .closedWithoutReply, .closedMidPacket: return 502
+        case .transport(let error):
+            if failure.phase == .connect { return 503 }
+            return error == .timedOut ? 504 : 502
         }
     }
 }
@@ -135,6 +150,7 @@ enum AttemptText {
         case (_, .replyTimeout(let limit)): return "no reply within \(limit.value) ms (reply_timeout)"
         case (_, .hung(let silence)): return "backend hung: no reply for \(silence.value) ms and no CPONG on a new connection"
         case (_, .closedWithoutReply): return "backend closed the connection without a reply"
+        case (let phase, .closedMidPacket): return "backend closed the connection in the middle of a packet while \(phase.rawValue)"
         case (let phase, .transport(.reset)): return "connection reset by the backend while \(phase.rawValue)"
         default: return failure.description
         }

@@ -128,6 +128,17 @@ final class HttpdClient: ClientSide {
         try writeBody(body)
     }
 
+    /// True once httpd has sent (or started sending) the response headers.
+    var responseCommitted: Bool {
+        guard let committed = host.pointee.response_committed else { return true }
+        return committed(request) != 0
+    }
+
+    /// Makes httpd close the client connection instead of completing a broken response.
+    func abortResponse() {
+        host.pointee.abort_response?(request)
+    }
+
     func setNote(_ name: String, _ value: String) {
         guard let setNote = host.pointee.set_note else { return }
         name.withCString { n in value.withCString { v in setNote(request, n, v) } }

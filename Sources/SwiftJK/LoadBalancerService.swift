@@ -140,14 +140,14 @@ enum LoadBalancerService {
             report.why = why(choice, balancer: balancer, failedOver: failedOver)
             switch result.outcome.result {
             case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
-                return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts)
+                return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts, httpd: httpd)
             case .backendFailed, .rejectedStatus:
                 let retryable = result.poolExhausted || RetryPolicy.mayRetry(
                     method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
                     requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted,
                     recoveryOptions: ajp.settings.recoveryOptions)
                 if !retryable {
-                    return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts)
+                    return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts, httpd: httpd)
                 }
                 failedOver.append(member.name)
                 if log.enabled(.info), !result.poolExhausted {
@@ -168,8 +168,12 @@ enum LoadBalancerService {
         return report
     }
 
-    static func finish(_ report: inout ServiceReport, result: MemberAttempt.Result, lb: LBPlan, ajp: AJPPlan, facts: RequestFacts) -> ServiceReport {
-        Outcomes.finish(&report, result: result, workerLabel: { "member \(ajp.name) (\(ajp.endpoint)) of \(lb.name)" }, plan: ajp, facts: facts)
+    static func finish(
+        _ report: inout ServiceReport, result: MemberAttempt.Result, lb: LBPlan, ajp: AJPPlan, facts: RequestFacts, httpd: HttpdClient
+    ) -> ServiceReport {
+        Outcomes.finish(
+            &report, result: result, workerLabel: { "member \(ajp.name) (\(ajp.endpoint)) of \(lb.name)" }, plan: ajp, facts: facts,
+            httpd: httpd)
         return report
     }
 

@@ -112,7 +112,7 @@ struct MemberAttempt {
         switch failure.cause {
         case .transport(.refused): return .connectRefused
         case .transport(.timedOut): return failure.phase == .connect ? .connectTimeout : .replyTimeout
-        case .transport(.reset), .transport(.closed), .closedWithoutReply: return .reset
+        case .transport(.reset), .transport(.closed), .closedWithoutReply, .closedMidPacket: return .reset
         case .replyTimeout: return failure.phase == .cping ? .cpingTimeout : .replyTimeout
         case .protocolError(.httpAnswer), .protocolError(.tlsAnswer): return .notAJP
         case .protocolError, .notCPong: return .protocolError

@@ -107,7 +107,8 @@ final class RequestFacts: @unchecked Sendable {
         localAddress = env(indicators.localAddr) ?? text(v.local_addr) ?? ""
         localPort = env(indicators.localPort).flatMap { Int($0) } ?? Int(v.local_port)
         serverName = env(indicators.localName) ?? text(v.server_name) ?? ""
-        serverPort = Int(v.server_port)
+        // JkLocalPortIndicator overrides the port Tomcat sees (AJP has one port field).
+        serverPort = env(indicators.localPort).flatMap { Int($0) } ?? Int(v.server_port)
         let https = env(indicators.https)
         isSSL = https.map { $0.lowercased() == "on" } ?? false
         remoteUser = env(indicators.remoteUser) ?? text(v.remote_user)

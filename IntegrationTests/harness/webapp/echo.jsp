@@ -13,6 +13,7 @@
     b.append("remotePort=").append(request.getRemotePort()).append('\n');
     b.append("localAddr=").append(request.getLocalAddr()).append('\n');
     b.append("localPort=").append(request.getLocalPort()).append('\n');
+    b.append("localName=").append(request.getLocalName()).append('\n');
     b.append("serverName=").append(request.getServerName()).append('\n');
     b.append("serverPort=").append(request.getServerPort()).append('\n');
     b.append("scheme=").append(request.getScheme()).append('\n');
@@ -46,6 +47,19 @@
         if (v instanceof Object[]) {
             b.append("attr.").append(a).append(".count=").append(((Object[]) v).length).append('\n');
         } else {
+            b.append("attr.").append(a).append('=').append(v).append('\n');
+            if (!(v instanceof String)) {   // key_size must be an Integer (AJP int, not string)
+                b.append("attr.").append(a).append(".type=").append(v.getClass().getName()).append('\n');
+            }
+        }
+    }
+    // ?attrs=A,B,...: more attribute names to print (JkEnvVar values, which Tomcat keeps as
+    // request attributes but getAttributeNames() does not list).
+    String extra = request.getParameter("attrs");
+    if (extra != null) {
+        for (String a : extra.split(",")) {
+            if (a.isEmpty()) continue;
+            Object v = request.getAttribute(a);
             b.append("attr.").append(a).append('=').append(v).append('\n');
         }
     }

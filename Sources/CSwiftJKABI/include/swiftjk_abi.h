@@ -108,6 +108,12 @@ typedef struct sjk_request_host {
     void (*set_uri)(void *r, const char *uri);
     /* r->filename = copy (JkAutoAlias). */
     void (*set_filename)(void *r, const char *filename);
+    /* 1 once response headers went down the filter chain (r->sent_bodyct), else 0. */
+    int (*response_committed)(void *r);
+    /* The backend broke after the response was committed: an error bucket makes httpd close
+       the client connection instead of completing the response (no final chunk, no
+       rewritten Content-Length), so the client can tell. */
+    void (*abort_response)(void *r);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */

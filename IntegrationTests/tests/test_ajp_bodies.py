@@ -1,0 +1,184 @@
+"""Bodies, flushing and packet sizes over AJP13 (issue 4: the complete AJP13 client).
+
+Two Tomcats: `p8` with the default AJP packetSize (8 KiB) behind worker w8 (main server), and
+`p64` with packetSize="65536" behind worker w64 (max_packet_size=65536, a vhost on its own
+port). Through both: a 5 MiB chunked upload and a 5 MiB download arrive intact, a flushed
+part arrives before the rest. With 64 KiB packets a ~40 KB request header and ~24 KB of
+response headers work; the same request header through the 8 KiB worker gets 413 from the
+module, with one jk-log line naming the sizes, and never reaches Tomcat.
+"""
+
+import hashlib
+import os
+import socket
+import time
+
+from harness import (Httpd, Tomcat, ajp13_worker_lines, http, is_reference, load, module_so, note, ports,
+                     require_tools)
+
+P8 = P64 = HTTPD = None
+PORT64 = None
+BIG_HEADER = 40000
+FIVE_MIB = 5 * 1024 * 1024
+
+
+def setup_module():
+    global P8, P64, HTTPD, PORT64
+    require_tools()
+    so = module_so()
+    P8 = Tomcat("p8", "p8")
+    P64 = Tomcat("p64", "p64", packet_size=65536)
+    P8.start()
+    P64.start()
+    PORT64 = ports.free_port()
+    workers = "\n".join(["worker.list=w8,w64"] + ajp13_worker_lines(P8, name="w8") +
+                        ajp13_worker_lines(P64, name="w64", extra={"max_packet_size": 65536})) + "\n"
+    HTTPD = Httpd(so, workers_properties=workers, name="httpd-bodies",
+                  jk_directives="JkMount /*.jsp w8",
+                  extra_conf=f"""
+# httpd's own limit (8190) would refuse the big header before the module sees it.
+LimitRequestFieldSize 65536
+Listen 127.0.0.1:{PORT64}
+<VirtualHost 127.0.0.1:{PORT64}>
+    ServerName 127.0.0.1
+    LimitRequestFieldSize 65536
+    JkMount /*.jsp w64
+</VirtualHost>
+""")
+    for t in (P8, P64):
+        t.wait_ready(60)
+        t.precompile()
+    rc, out = HTTPD.configtest()
+    assert rc == 0, "configtest failed: " + out
+    HTTPD.start()
+
+
+def teardown_module():
+    if HTTPD:
+        HTTPD.stop()
+    for t in (P8, P64):
+        if t:
+            t.stop()
+
+
+def url(packet, path):
+    port = HTTPD.port if packet == 8 else PORT64
+    return "http://127.0.0.1:%d%s" % (port, path)
+
+
+def upload(packet):
+    body = os.urandom(FIVE_MIB)
+    t0 = time.monotonic()
+    r = http.chunked_upload(url(packet, "/post.jsp"), body, chunk_size=100_000,
+                            headers={"Content-Type": "application/octet-stream"})
+    dt = time.monotonic() - t0
+    assert r.status == 200, r
+    kv = r.kv()
+    assert kv["length"] == str(len(body)), kv
+    assert kv["sha256"] == hashlib.sha256(body).hexdigest(), kv
+    assert kv["contentLength"] == "-1", kv          # chunked: unknown length for Tomcat
+    assert kv["node"] == "p%d" % packet, kv
+    note("5 MiB chunked upload through %d KiB packets: %.3fs" % (packet, dt))
+
+
+def download(packet):
+    t0 = time.monotonic()
+    r = http.get(url(packet, "/big.jsp?size=%d" % FIVE_MIB), timeout=60)
+    dt = time.monotonic() - t0
+    assert r.status == 200, r
+    assert len(r.body) == FIVE_MIB, len(r.body)
+    assert r.header("Content-Length") == str(FIVE_MIB), r.headers
+    assert r.sha256() == r.header("X-Body-Sha256"), r.headers
+    expected = bytes((i * 31) % 251 for i in range(251)) * (FIVE_MIB // 251 + 1)
+    assert r.body == expected[:FIVE_MIB]
+    note("5 MiB download through %d KiB packets: %.3fs" % (packet, dt))
+
+
+def flushed_parts(packet):
+    port = HTTPD.port if packet == 8 else PORT64
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        t0 = time.monotonic()
+        s.sendall(b"GET /flush.jsp?ms=700 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        raw = b""
+        while b"part1" not in raw and time.monotonic() - t0 < 5:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            raw += chunk
+        first = time.monotonic() - t0
+        assert b"part2" not in raw, "both parts came together: %r" % raw
+        while b"part2" not in raw and time.monotonic() - t0 < 5:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            raw += chunk
+        second = time.monotonic() - t0
+    note("flush through %d KiB packets: part1 after %.3fs, part2 after %.3fs" % (packet, first, second))
+    assert first < 0.4, "part1 arrived only after %.3fs" % first
+    assert second >= 0.7, second
+
+
+def test_upload_5mib_chunked_8k():
+    upload(8)
+
+
+def test_upload_5mib_chunked_64k():
+    upload(64)
+
+
+def test_download_5mib_8k():
+    download(8)
+
+
+def test_download_5mib_64k():
+    download(64)
+
+
+def test_flush_honoured_8k():
+    flushed_parts(8)
+
+
+def test_flush_honoured_64k():
+    flushed_parts(64)
+
+
+def test_40k_request_header_with_64k_packets():
+    value = "h" * BIG_HEADER
+    r = http.get(url(64, "/echo.jsp"), headers={"X-Big": value})
+    assert r.status == 200, r
+    kv = r.kv()
+    assert kv.get("header.x-big") == value, len(kv.get("header.x-big", ""))
+    assert kv["node"] == "p64", kv
+
+
+def test_24k_of_response_headers_with_64k_packets():
+    client = load.KeepAlive(PORT64)      # raw parser: http.client stops at 100 headers
+    try:
+        r = client.request("GET", "/headers.jsp?n=2000")
+    finally:
+        client.close()
+    assert r.status == 200 and r.complete, r
+    got = [v for k, v in r.headers if k.lower().startswith("x-h-")]
+    assert len(got) == 2000 and got[-1] == "v2000", (len(got), got[-1:])
+
+
+def test_40k_request_header_with_8k_packets_is_413():
+    before = P8.access_log().count("/echo.jsp?too-big")
+    since = HTTPD.log_size("jk.log")
+    r = http.get(url(8, "/echo.jsp?too-big"), headers={"X-Big": "h" * BIG_HEADER})
+    time.sleep(0.3)
+    lines = [l for l in HTTPD.jk_log(since).splitlines()
+             if any("[%s]" % lvl in l for lvl in ("info", "warn", "error"))]
+    note("413 case: status %d; jk.log: %s" % (r.status, lines))
+    assert r.status == 413, r
+    assert P8.access_log().count("/echo.jsp?too-big") == before, "the request reached Tomcat"
+    if is_reference():
+        return
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert "8192" in line, line                       # the limit
+    assert str(BIG_HEADER) in line, line              # the size of the culprit
+    assert "x-big" in line.lower(), line              # which part did not fit
+    assert "127.0.0.1:%d" % P8.ajp_port in line, line
+    # The connection is still good afterwards.
+    assert http.get(url(8, "/hello.jsp")).status == 200
