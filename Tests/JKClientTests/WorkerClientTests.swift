@@ -187,7 +187,7 @@ struct WorkerClientTests {
             _ = connection.readRequest()
             connection.send([0x41, 0x42, 0x00, 0x20, 0x04, 0x00])
         }
-        #expect(outcome.result == .backendFailed(BackendFailure(phase: .reply, cause: .transport(.closed))))
+        #expect(outcome.result == .backendFailed(BackendFailure(phase: .reply, cause: .closedMidPacket)))
     }
 
     @Test func silenceHitsTheReplyTimeout() throws {
