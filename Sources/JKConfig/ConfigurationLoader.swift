@@ -45,7 +45,8 @@ public enum ConfigurationLoader {
             }
         }
         let (configuration, assembleProblems) = JKConfiguration.assemble(
-            servers: servers, directives: parsed.directives, global: parsed.global, workers: workers, mountFiles: mountFiles)
+            servers: servers, directives: parsed.directives, global: parsed.global, workers: workers, mountFiles: mountFiles,
+            resolvePath: resolve)
         diagnostics += assembleProblems
         diagnostics += ConfigurationLint.check(configuration, directives: parsed.directives)
         return (diagnostics.hasErrors ? nil : configuration, diagnostics)

@@ -54,10 +54,11 @@ public struct JKConfiguration: Sendable {
     }
 
     /// Stage 2: everything together. `mountFiles` maps each `JkMountFile` path (as written) to
-    /// its text, or nil when it could not be read (the shell reported that).
+    /// its text, or nil when it could not be read (the shell reported that). `resolvePath` turns
+    /// a path as written into the one diagnostics name (relative to ServerRoot).
     public static func assemble(
         servers: [RawServer], directives: [ServerDirectives], global: GlobalDirectives,
-        workers: WorkersConfiguration, mountFiles: [String: String]
+        workers: WorkersConfiguration, mountFiles: [String: String], resolvePath: (String) -> String = { $0 }
     ) -> (JKConfiguration, [ConfigDiagnostic]) {
         var diagnostics: [ConfigDiagnostic] = []
         let workerMounts = workerMountRules(workers, diagnostics: &diagnostics)
@@ -75,7 +76,7 @@ public struct JKConfiguration: Sendable {
             if inherit { rules += main.mounts }
             let mountFile = own.mountFile ?? (inherit ? main.mountFile : nil)
             if let mountFile, let text = mountFiles[mountFile] {
-                let (fileRules, problems) = MountFileParser.parse(text, file: mountFile)
+                let (fileRules, problems) = MountFileParser.parse(text, file: resolvePath(mountFile))
                 rules += fileRules
                 diagnostics += problems
             }

@@ -79,7 +79,7 @@ final class MountTables: Sendable {
             log.warn("JkMountFileReload: \(error.description); keeping the previous rules")
             return
         }
-        let (rules, problems) = MountFileParser.parse(text, file: file)
+        let (rules, problems) = MountFileParser.parse(text, file: resolved)
         if problems.hasErrors {
             for problem in problems { log.warn("JkMountFileReload: \(problem.description)") }
             log.warn("JkMountFileReload: '\(file)' has errors; keeping the previous rules")

@@ -74,6 +74,35 @@ struct WorkersPropertiesTests {
         #expect(model.worker(named: "tmpl") == nil)
     }
 
+    /// modjk-behaviour.md, the observed runs' setup: lb + status worker, two local Tomcats.
+    static let observedRuns = """
+        worker.list=worker1,jkstatus
+        worker.worker1.type=lb
+        worker.worker1.balance_workers=was1,was2
+        worker.worker1.sticky_session=1
+        worker.was1.type=ajp13
+        worker.was1.host=127.0.0.1
+        worker.was1.port=8009
+        worker.was1.lbfactor=1
+        worker.was1.secret=abc
+        worker.was2.type=ajp13
+        worker.was2.host=127.0.0.1
+        worker.was2.port=8010
+        worker.was2.lbfactor=1
+        worker.was2.secret=abc
+        worker.jkstatus.type=status
+        """
+
+    @Test func observedRunsDeployment() {
+        let (model, diagnostics) = Self.build(Self.observedRuns)
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        #expect(model.list == ["worker1", "jkstatus"])
+        #expect(model.worker(named: "worker1")?.loadBalancer?.members == ["was1", "was2"])
+        #expect(model.worker(named: "was2")?.ajp?.port == 8010)
+        #expect(model.worker(named: "was1")?.ajp?.secret == "abc")
+        #expect(model.worker(named: "jkstatus")?.typeName == "status")
+    }
+
     /// The shape of tomcat-connectors' conf/workers.properties: repeated list lines.
     @Test func repeatedListsConcatenate() {
         let (model, diagnostics) = Self.build("""
