@@ -196,6 +196,18 @@ static int open_piped(void *ctx, const char *command)
 }
 
 /* Fills an sjk_startup describing every server and its recorded directives. */
+/* A <VirtualHost> without any Jk directive shares the main server's config (httpd creates a
+ * module's per-server config only when one of its directives appears): give it its own, empty
+ * one, so it has its own index and directives. Allocated from pconf, like the server_rec. */
+static void own_server_configs(apr_pool_t *pconf, server_rec *main_server)
+{
+    sjk_server_conf *main_conf = server_conf(main_server);
+    server_rec *s;
+    for (s = main_server->next; s; s = s->next)
+        if (server_conf(s) == main_conf)
+            ap_set_module_config(s->module_config, &jk_module, create_server_config(pconf, s));
+}
+
 static void describe(sjk_startup *st, sjk_config_host *host, apr_pool_t *p, server_rec *main_server)
 {
     server_rec *s;
@@ -245,6 +257,7 @@ static int jk_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     void *config;
     server_rec *v;
     (void)plog;
+    own_server_configs(pconf, s);
     describe(&st, &host, ptemp, s);
     config = sjk_config_create(&st);
     if (!config)

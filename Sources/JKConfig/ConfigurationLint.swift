@@ -43,7 +43,7 @@ public enum ConfigurationLint {
         for server in directives {
             for variable in server.envVars where envVarsSeen.insert(variable.name).inserted {
                 diagnostics.append(
-                    .warning("JkEnvVar \(variable.name): Tomcat answers 403 to requests carrying unknown attributes unless its AJP connector's allowedRequestAttributesPattern matches '\(variable.name)'", at: nil))
+                    .warning("JkEnvVar \(variable.name): Tomcat answers 403 to requests carrying unknown attributes unless its AJP connector's allowedRequestAttributesPattern matches '\(variable.name)'", at: variable.location))
             }
         }
         return diagnostics

@@ -72,8 +72,13 @@ public struct JKConfiguration: Sendable {
             let copy: MountCopy = isMain ? .off : (own.mountCopy ?? (main.mountCopy == .all ? .on : .off))
             let inherit = !isMain && (copy == .on || copy == .all)
             var rules = own.mounts
-            if isMain || inherit { rules += workerMounts }
-            if inherit { rules += main.mounts }
+            // worker.X.mount belongs to the main server only (mod_jk does not copy it to vhosts).
+            if isMain { rules += workerMounts }
+            if inherit {
+                // A pattern the virtual host mounts itself is not overridden by the copy.
+                let own = Set(rules.map { "\($0.isExclusion)\u{0}\($0.pattern)" })
+                rules += main.mounts.filter { !own.contains("\($0.isExclusion)\u{0}\($0.pattern)") }
+            }
             let mountFile = own.mountFile ?? (inherit ? main.mountFile : nil)
             if let mountFile, let text = mountFiles[mountFile] {
                 let (fileRules, problems) = MountFileParser.parse(text, file: resolvePath(mountFile))

@@ -83,9 +83,27 @@ import JKPosix
 }
 
 /// Startup messages through httpd's log (console during the first pass and `apache2 -t`).
+/// httpd escapes non-ASCII bytes there (`\xe2\x80\x94`), so the typographic characters of
+/// the diagnostics become their ASCII spellings first.
 enum StartupLog {
     static func write(_ startup: UnsafePointer<sjk_startup>, level: Int, console: Bool, _ message: String) {
         guard let host = startup.pointee.host, let log = host.pointee.log else { return }
-        message.withCString { log(host.pointee.ctx, Int32(level), console ? 1 : 0, $0) }
+        ascii(message).withCString { log(host.pointee.ctx, Int32(level), console ? 1 : 0, $0) }
+    }
+
+    static func ascii(_ message: String) -> String {
+        guard message.utf8.contains(where: { $0 >= 0x80 }) else { return message }
+        var out = ""
+        for character in message.unicodeScalars {
+            switch character {
+            case "\u{2014}", "\u{2013}": out += "-"
+            case "\u{2192}": out += "->"
+            case "\u{2026}": out += "..."
+            case "\u{2018}", "\u{2019}": out += "'"
+            case "\u{201C}", "\u{201D}": out += "\""
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
     }
 }

@@ -24,7 +24,7 @@ enum Translate {
         }
         let log = configuration.log(forServer: serverIndex)
         guard let mounts = runtime.mounts.table(forServer: serverIndex, now: SystemClock.now(), log: log), !mounts.table.isEmpty else {
-            return Int32(SJK_DECLINED)
+            return refuseEscapingRoot(uriPointer, log: log) ?? Int32(SJK_DECLINED)
         }
         let host = v.host
         func env(_ name: String) -> String? {
@@ -74,5 +74,18 @@ enum Translate {
             configuration.plans[index].name.withCString { name in setNote(v.r, "JK_WORKER_NAME", name) }
         }
         return Int32(SJK_MAPPED)
+    }
+
+    /// A server without mounts still refuses a URI that climbs above the root behind a path
+    /// parameter (`/..;/x`, which httpd's own normalisation leaves alone): mod_jk normalises
+    /// every request it sees, mapped or not, and answers 400.
+    static func refuseEscapingRoot(_ uriPointer: UnsafePointer<CChar>, log: JKLog) -> Int32? {
+        let bytes = UnsafeBufferPointer(
+            start: UnsafeRawPointer(uriPointer).assumingMemoryBound(to: UInt8.self), count: strlen(uriPointer))
+        guard bytes.first == UInt8(ascii: "/"), URINormalizer.needsWork(bytes) else { return nil }
+        let uri = String(cString: uriPointer)
+        guard case .failure(.escapesRoot) = URINormalizer.normalize(uri) else { return nil }
+        log.error("URI '\(uri)' climbs above the root with '..' → 400")
+        return 400
     }
 }

@@ -43,6 +43,24 @@ struct MountTableTests {
         #expect(rules.first?.extensions.failOnStatus == [503, -404])
     }
 
+    @Test func theSamePatternMountedTwiceTakesTheLastWorker() {
+        let table = Self.table([("/dup/*", "a"), ("/other/*", "c"), ("/dup/*", "b")])
+        #expect(table.match("/dup/x")?.worker == "b")
+        #expect(table.rules.count == 2)
+        // An exclusion of the same pattern is a different rule, not a replacement.
+        let excluded = Self.table([("/dup/*", "a"), ("!/dup/*", "a")])
+        #expect(excluded.rules.count == 2)
+        #expect(excluded.match("/dup/x") == nil)
+    }
+
+    @Test func sessionPathMayStartWithTheSeparator() {
+        let (rules, diagnostics) = MountRuleParser.parse(
+            pattern: "/sp/*", workerSpec: "lb;session_path=;sid;sticky_ignore=0", source: .jkMount, location: nil)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(rules.first?.extensions.sessionPath == ";sid")
+        #expect(rules.first?.extensions.stickyIgnore == false)
+    }
+
     @Test func unknownExtensionIsAnErrorWithASuggestion() {
         let (_, diagnostics) = MountRuleParser.parse(pattern: "/a", workerSpec: "w;reply_timout=1", source: .jkMount, location: nil)
         #expect(diagnostics.first?.message.contains("did you mean reply_timeout?") == true)

@@ -151,7 +151,7 @@ public enum DirectiveParser {
                 settings.optionsSet = true
             case "JkEnvVar":
                 guard expect(1...2) else { continue }
-                settings.envVars.append(EnvVarForward(name: args[0], defaultValue: args.count > 1 ? args[1] : nil))
+                settings.envVars.append(EnvVarForward(name: args[0], defaultValue: args.count > 1 ? args[1] : nil, location: at))
             case "JkStripSession":
                 guard expect(1...2) else { continue }
                 guard let enabled = parseFlag(args[0]) else {

@@ -153,8 +153,11 @@ public struct EnvVarForward: Sendable, Equatable {
     public var name: String
     /// nil: sent only when set at request time.
     public var defaultValue: String?
-    public init(name: String, defaultValue: String?) {
+    /// Where it was written (for the allowedRequestAttributesPattern warning).
+    public var location: SourceLocation?
+    public init(name: String, defaultValue: String?, location: SourceLocation? = nil) {
         self.name = name
         self.defaultValue = defaultValue
+        self.location = location
     }
 }

@@ -40,8 +40,17 @@ public enum MountRuleParser {
             return ([], diagnostics)
         }
         var extensions = MountExtensions()
-        for part in parts.dropFirst() where !part.trimmingSpaces.isEmpty {
-            diagnostics += parseExtension(String(part), into: &extensions, location: location)
+        // `session_path=;sid`: the value itself starts with the separator, as in mod_jk's
+        // documentation, so an empty session_path takes the next part with its ';'.
+        var rest = parts.dropFirst()[...]
+        while let part = rest.popFirst() {
+            guard !part.trimmingSpaces.isEmpty else { continue }
+            var text = String(part)
+            if text.trimmingSpaces == "session_path=", let next = rest.first, !next.trimmingSpaces.isEmpty {
+                text += ";" + String(next).trimmingSpaces
+                rest = rest.dropFirst()
+            }
+            diagnostics += parseExtension(text, into: &extensions, location: location)
         }
         var patterns: [String]
         if let bar = pattern.firstIndex(of: "|") {

@@ -22,7 +22,16 @@ public struct MountTable: Sendable {
     }
 
     public init(_ rules: [MountRule]) {
-        let sorted = rules.enumerated().sorted { lhs, rhs in
+        // The same pattern mounted twice from one source: the later rule replaces the earlier
+        // (mod_jk 1.2.48 answers with the last `JkMount /dup/* w` written).
+        var last: [String: Int] = [:]
+        for (index, rule) in rules.enumerated() {
+            last["\(rule.source)\u{0}\(rule.isExclusion)\u{0}\(rule.pattern)"] = index
+        }
+        let kept = rules.enumerated().filter { index, rule in
+            last["\(rule.source)\u{0}\(rule.isExclusion)\u{0}\(rule.pattern)"] == index
+        }
+        let sorted = kept.sorted { lhs, rhs in
             let a = lhs.element
             let b = rhs.element
             let slashesA = a.pattern.utf8.count { $0 == UInt8(ascii: "/") }
