@@ -48,6 +48,7 @@ var targets: [Target] = [
     .testTarget(name: "JKConfigTests", dependencies: ["JKConfig", "JKCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "JKBalancerTests", dependencies: ["JKBalancer", "JKCore"]),
     .testTarget(name: "JKPoolTests", dependencies: ["JKPool", "JKCore"]),
+    .testTarget(name: "JKSyncTests", dependencies: ["JKSync"]),
     .testTarget(name: "JKPosixTests", dependencies: ["JKPosix", "JKTestSupport"]),
     .testTarget(name: "JKClientTests", dependencies: ["JKClient", "JKCore", "AJP13", "JKPosix", "JKTestSupport"]),
     .testTarget(name: "SwiftJKTests", dependencies: ["SwiftJK", "CSwiftJKABI", "JKTestSupport", "JKConfig"]),

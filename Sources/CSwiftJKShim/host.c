@@ -114,6 +114,26 @@ static int host_response_committed(void *rv)
     return r->sent_bodyct ? 1 : 0;
 }
 
+static void host_reset_response(void *rv)
+{
+    request_rec *r = rv;
+    ap_filter_rec_t *old_write = ap_get_output_filter_handle("OLD_WRITE");
+    ap_filter_t *f = r->output_filters;
+    /* Body bytes ap_rwrite kept (fewer than AP_MIN_BYTES_TO_WRITE, nothing committed) live in
+       the OLD_WRITE filter's brigade: dropping the filter forgets them. */
+    while (old_write && f) {
+        ap_filter_t *next = f->next;
+        if (f->frec == old_write)
+            ap_remove_output_filter(f);
+        f = next;
+    }
+    r->status = HTTP_OK;
+    r->status_line = NULL;
+    r->content_type = NULL;
+    r->clength = 0;
+    apr_table_clear(r->headers_out);
+}
+
 static void host_abort_response(void *rv)
 {
     request_rec *r = rv;
@@ -139,4 +159,5 @@ const sjk_request_host sjk_shim_request_host = {
     host_set_filename,
     host_response_committed,
     host_abort_response,
+    host_reset_response,
 };

@@ -143,12 +143,13 @@ enum AttemptText {
     static func backend(_ failure: BackendFailure) -> String {
         switch (failure.phase, failure.cause) {
         case (.connect, .transport(.refused)): return "connect refused (nothing listens on the port)"
-        case (.connect, .transport(.timedOut)): return "connect timed out"
+        case (.connect, .transport(.timedOut)): return "connect timed out (socket_connect_timeout)"
         case (.cping, .replyTimeout(let limit)): return "no CPONG within \(limit.value) ms (backend hung, or port bound but not answering)"
         case (_, .protocolError(.httpAnswer)): return "port does not speak AJP (got an HTTP answer)"
         case (_, .protocolError(.tlsAnswer)): return "port does not speak AJP (got a TLS answer)"
         case (_, .replyTimeout(let limit)): return "no reply within \(limit.value) ms (reply_timeout)"
         case (_, .hung(let silence)): return "backend hung: no reply for \(silence.value) ms and no CPONG on a new connection"
+        case (.streaming, .closedWithoutReply): return "backend closed the connection before the end of the response"
         case (_, .closedWithoutReply): return "backend closed the connection without a reply"
         case (let phase, .closedMidPacket): return "backend closed the connection in the middle of a packet while \(phase.rawValue)"
         case (let phase, .transport(.reset)): return "connection reset by the backend while \(phase.rawValue)"

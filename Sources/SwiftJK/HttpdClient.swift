@@ -134,6 +134,18 @@ final class HttpdClient: ClientSide {
         return committed(request) != 0
     }
 
+    /// httpd's `AP_MIN_BYTES_TO_WRITE`: fewer body bytes than this, written with no flush, are
+    /// still buffered in httpd and can be taken back.
+    static let writeBufferSize: Int64 = 8000
+
+    /// Forgets the status, headers and buffered body of a response that broke before anything
+    /// was committed, so another member can answer instead.
+    func resetResponse() {
+        host.pointee.reset_response?(request)
+        status = 0
+        bytesWritten = 0
+    }
+
     /// Makes httpd close the client connection instead of completing a broken response.
     func abortResponse() {
         host.pointee.abort_response?(request)

@@ -142,16 +142,25 @@ enum LoadBalancerService {
             case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
                 return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts, httpd: httpd)
             case .backendFailed, .rejectedStatus:
+                // A response that never left httpd (nothing committed; the few body bytes written
+                // are still in httpd's write buffer) can be forgotten: an idempotent request then
+                // fails over like one that got no reply at all (mod_jk retries it too), unless
+                // recovery_options 2.
+                let forgettable = result.outcome.responseStarted && result.outcome.bytesToClient < HttpdClient.writeBufferSize
+                    && ajp.settings.recoveryOptions & RetryPolicy.abortIfResponseStarted == 0 && !httpd.responseCommitted
                 let retryable = result.poolExhausted || RetryPolicy.mayRetry(
                     method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
-                    requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted,
+                    requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted && !forgettable,
                     recoveryOptions: ajp.settings.recoveryOptions)
                 if !retryable {
                     return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts, httpd: httpd)
                 }
+                if result.outcome.responseStarted { httpd.resetResponse() }
                 failedOver.append(member.name)
-                if log.enabled(.info), !result.poolExhausted {
-                    log.info("lb \(lb.name): \(facts.method) \(facts.uri) failed on \(member.name) (\(ajp.endpoint)): \(AttemptText.describe(result.outcome)); trying another member")
+                // A member already known in error (tried again by forced recovery) fails quietly.
+                let knownBad = stateChange.map { $0.from.isError } ?? false
+                if log.enabled(knownBad ? .debug : .info), !result.poolExhausted {
+                    log.log(knownBad ? .debug : .info, "lb \(lb.name): \(facts.method) \(facts.uri) failed on \(member.name) (\(ajp.endpoint)): \(AttemptText.describe(result.outcome)); trying another member")
                 }
             }
             attemptsInRound += 1
@@ -246,13 +255,13 @@ enum LoadBalancerService {
     }
 
     /// A session route that names no member: the Tomcats' jvmRoutes and the member routes
-    /// differ. Counted in the shared record, warned once per child with the count so far.
+    /// differ. Counted in the shared record; warned at the 1st, 10th, 100th … over all children.
     static func unknownRoute(_ route: String, lb: LBPlan, runtime: Runtime, shared: SharedBalancerState, log: JKLog) {
         let count = shared.withBalancer(lb.sharedSlot) { record, _ -> UInt64 in
             record.unknownRoutes &+= 1
             return record.unknownRoutes
         } ?? 0
-        guard runtime.firstTime("unknown-route:\(lb.name)") else { return }
+        guard count > 0 ? WarnAgain.at(count) : runtime.firstTime("unknown-route:\(lb.name)") else { return }
         let routes = lb.balancer.members.map(\.route).joined(separator: ", ")
         log.warn("lb \(lb.name): requests carry session route '\(route)', which matches no member (routes: \(routes)); \(count) such request\(count == 1 ? "" : "s") so far. Each Tomcat's jvmRoute must equal the route of its member, or sessions do not stick")
     }

@@ -71,6 +71,9 @@ enum Maintenance {
         switch change.to {
         case .ok where change.from.isError || change.from == .busy:
             log.info("\(who) OK again after \(via)")
+        case .error where change.from.isError:
+            // A forced or timed recovery attempt failed again: already reported when it failed.
+            log.debug("\(who) still ERR after \(via): \(cause ?? "failed")")
         case .error:
             let interval = configuration.jk.global.watchdogInterval ?? Watchdog.defaultInterval
             let next = interval > 0 ? "next probe in \(interval) s" : "retried after recover_time \(lb.balancer.settings.recoverTime)"

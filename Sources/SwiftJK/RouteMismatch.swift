@@ -14,6 +14,16 @@ enum SetCookieRoute {
     }
 }
 
+/// When a repeated warning counted in shared memory is written again: at the 1st, 10th, 100th …
+/// occurrence over all children, so the log shows it grow without one line per request.
+enum WarnAgain {
+    static func at(_ count: UInt64) -> Bool {
+        var n = count
+        while n >= 10, n % 10 == 0 { n /= 10 }
+        return n == 1
+    }
+}
+
 /// The classic misconfiguration: a member whose Tomcat has another member's jvmRoute (the hosts
 /// are swapped in workers.properties). Every new session then names the other member, every
 /// request hops nodes, and JvmRouteBinderValve rewrites the session id each time.
@@ -25,7 +35,7 @@ enum RouteMismatch {
             members[member].routeMismatches &+= 1
             count = members[member].routeMismatches
         }
-        guard runtime.firstTime("mismatch:\(lb.name):\(member)") else { return }
+        guard count > 0 ? WarnAgain.at(UInt64(count)) : runtime.firstTime("mismatch:\(lb.name):\(member)") else { return }
         let name = lb.balancer.members[member].name
         let route = lb.balancer.members[member].route
         guard case .ajp(let ajp) = configuration.plans[planIndex] else { return }

@@ -1,7 +1,7 @@
 import Glibc
 import JKCore
 import JKPosix
-import Synchronization
+import JKSync
 
 /// One background thread per child (`JkWatchdogInterval`), started in child_init — never in the
 /// parent, whose threads would not survive fork.
@@ -16,7 +16,8 @@ final class Watchdog: @unchecked Sendable {
 
     private let runtime: Runtime
     private let interval: Milliseconds
-    private let stopping = Atomic<Bool>(false)
+    /// Cut short by stop(), so a stopping child is not held up by a sleeping watchdog.
+    private let wakeup = Wakeup()
     private var thread = pthread_t()
 
     private init(runtime: Runtime, interval: Milliseconds) {
@@ -42,21 +43,13 @@ final class Watchdog: @unchecked Sendable {
     }
 
     private func run() {
-        while !stopping.load(ordering: .relaxed) {
-            // Sleep in short steps so a stopping child is not held up.
-            var slept: Int64 = 0
-            while slept < interval.value && !stopping.load(ordering: .relaxed) {
-                let step = min(Int64(100), interval.value - slept)
-                SystemClock.sleep(Milliseconds(step))
-                slept += step
-            }
-            if stopping.load(ordering: .relaxed) { break }
+        while !wakeup.wait(milliseconds: max(1, interval.value)) {
             Maintenance.run(runtime, now: SystemClock.now(), probe: true)
         }
     }
 
     func stop() {
-        stopping.store(true, ordering: .relaxed)
+        wakeup.signal()
         pthread_join(thread, nil)
     }
 }

@@ -114,6 +114,9 @@ typedef struct sjk_request_host {
        the client connection instead of completing the response (no final chunk, no
        rewritten Content-Length), so the client can tell. */
     void (*abort_response)(void *r);
+    /* Forgets status, status line, Content-Type, headers_out and the body bytes httpd still
+       buffers (fewer than 8000, nothing committed): the lb replays the request elsewhere. */
+    void (*reset_response)(void *r);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */

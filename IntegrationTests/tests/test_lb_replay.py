@@ -1,0 +1,107 @@
+"""An lb member that breaks off its response before anything reached the client (a Tomcat
+killed after SEND_HEADERS, or after a few body bytes): an idempotent request is replayed on the
+other member and the client gets that member's complete answer, never a 502 and never the dead
+member's partial bytes glued in front. Once bytes were committed to the client, or with
+recovery_options 2, there is no replay.
+
+Scripted members (harness/fakeajp.py): `f1` breaks, `f2` answers correctly. The request carries
+a session cookie routed to f1 so f1 is always tried first.
+"""
+
+from harness import Httpd, http, is_reference, module_so, note, require_tools, SkipTest
+from harness.fakeajp import FakeAJP, body_chunk, send_headers
+
+H = FAKES = None
+
+
+def headers_then_close(fake, conn, payload):
+    conn.sendall(send_headers(200, headers=[("Content-Type", "text/plain"), ("Content-Length", "12")]))
+    return False
+
+
+def some_body_then_close(fake, conn, payload):
+    conn.sendall(send_headers(200, headers=[("Content-Type", "text/plain"), ("Content-Length", "5000")])
+                 + body_chunk(b"x" * 1000))
+    return False
+
+
+def committed_then_close(fake, conn, payload):
+    # More than httpd buffers (8000 bytes): the headers and a first part reach the client.
+    conn.sendall(send_headers(200, headers=[("Content-Type", "text/plain"), ("Content-Length", "100000")])
+                 + body_chunk(b"y" * 8000) + body_chunk(b"y" * 8000))
+    return False
+
+
+BREAKERS = {"headers": headers_then_close, "somebody": some_body_then_close, "committed": committed_then_close}
+
+
+def setup_module():
+    global H, FAKES
+    require_tools()
+    so = module_so()
+    if is_reference(so):
+        raise SkipTest("SwiftJK's replay policy")
+    FAKES = {name: FakeAJP(fn, name="f1-" + name).start() for name, fn in BREAKERS.items()}
+    FAKES["good"] = FakeAJP("ok", name="f2").start()
+    lines = ["worker.list=" + ",".join("lb_" + n for n in BREAKERS) + ",lb_norecover"]
+    for name in BREAKERS:
+        lines += ["worker.lb_%s.type=lb" % name, "worker.lb_%s.balance_workers=b_%s,g_%s" % (name, name, name),
+                  "worker.b_%s.port=%d" % (name, FAKES[name].port), "worker.b_%s.route=f1" % name,
+                  "worker.g_%s.port=%d" % (name, FAKES["good"].port), "worker.g_%s.route=f2" % name]
+    lines += ["worker.lb_norecover.type=lb", "worker.lb_norecover.balance_workers=n1,n2",
+              "worker.n1.port=%d" % FAKES["headers"].port, "worker.n1.route=f1", "worker.n1.recovery_options=2",
+              "worker.n2.port=%d" % FAKES["good"].port, "worker.n2.route=f2"]
+    mounts = "\n".join("JkMount /%s/* lb_%s" % (n, n) for n in BREAKERS) + "\nJkMount /norecover/* lb_norecover"
+    H = Httpd(so, workers_properties="\n".join(lines) + "\n", jk_directives=mounts, name="httpd-replay")
+    H.start()
+
+
+def teardown_module():
+    if H:
+        H.stop()
+    for fake in (FAKES or {}).values():
+        fake.stop()
+
+
+def get(path):
+    return http.get(H.url(path), headers={"Cookie": "JSESSIONID=abc.f1"}, timeout=10)
+
+
+def expect_replayed(name):
+    good = FAKES["good"].stats()["requests"]
+    r = get("/%s/x.jsp" % name)
+    note("%s: %s %r (bad member requests %d, good member +%d)" % (
+        name, r.status, r.body[:20], FAKES[name].stats()["requests"], FAKES["good"].stats()["requests"] - good))
+    assert r.status == 200, r
+    assert r.body == b"fake-ajp-ok\n", r.body[:100]
+    assert r.header("Content-Length") == str(len(b"fake-ajp-ok\n")), r.headers
+    assert FAKES["good"].stats()["requests"] == good + 1
+
+
+def test_headers_then_close_is_replayed():
+    expect_replayed("headers")
+
+
+def test_a_few_buffered_body_bytes_then_close_is_replayed():
+    expect_replayed("somebody")
+
+
+def test_committed_response_is_not_replayed():
+    good = FAKES["good"].stats()["requests"]
+    try:
+        r = get("/committed/x.jsp")
+        complete = r.status == 200 and len(r.body) == 100000
+        note("committed: %s, %d body bytes" % (r.status, len(r.body)))
+    except Exception as e:      # the connection closed short of Content-Length
+        complete = False
+        note("committed: %s" % e)
+    assert not complete
+    assert FAKES["good"].stats()["requests"] == good, "a committed response must not be replayed"
+
+
+def test_recovery_options_2_forbids_the_replay():
+    good = FAKES["good"].stats()["requests"]
+    r = get("/norecover/x.jsp")
+    note("recovery_options=2: %s" % r.status)
+    assert r.status == 502, r
+    assert FAKES["good"].stats()["requests"] == good
