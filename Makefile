@@ -14,7 +14,7 @@ BIN        := .build/$(CONFIG)
 # One build command for every product, so flags never differ between them (no rebuilds).
 SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization
 
-.PHONY: all build install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench fuzz fuzz-quick clean deps FORCE
+.PHONY: all build install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover fuzz fuzz-quick clean deps FORCE
 
 all: mod_swiftjk.so swiftjk
 
@@ -72,6 +72,10 @@ demo-stop:
 
 bench: mod_swiftjk.so
 	$(PYTHON) bench/bench.py --module $(CURDIR)/mod_swiftjk.so
+
+# Failover latency and recovery time, SwiftJK against Debian's mod_jk (about 3 minutes; manual).
+bench-failover: mod_swiftjk.so
+	$(PYTHON) bench/failover.py --module $(CURDIR)/mod_swiftjk.so
 
 clean:
 	rm -rf .build mod_swiftjk.so mod_swiftjk.debug mod_swiftjk.so.tmp swiftjk IntegrationTests/run
