@@ -245,7 +245,7 @@ def main():
         (out_dir / "latest.json").write_text(json.dumps(report["json"], indent=2) + "\n")
         (out_dir / "latest.md").write_text(report["markdown"] + "\n")
         if not args.no_write:
-            (ROOT / "BENCHMARKS.md").write_text(benchmarks_md(report["markdown"]))
+            (ROOT / "BENCHMARKS.md").write_text(benchmarks_md(report["markdown"]) + kept_sections())
             say("bench: wrote BENCHMARKS.md and bench/results/latest.{json,md}")
     finally:
         for fixture in reversed(fixtures):
@@ -347,6 +347,17 @@ def summarize(results, memory_rows, debug, micro, args):
                                            "memory": memory_rows, "debug_log": debug, "micro": micro}}
 
 
+SECTION_MARK = "<!-- section written by "
+
+
+def kept_sections():
+    """Sections other scripts own (bench/failover.py), kept when the main table is rewritten."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else ""
+    at = text.find(SECTION_MARK)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def benchmarks_md(table):
     return """# Benchmarks
 
@@ -354,7 +365,7 @@ SwiftJK against Debian's mod_jk 1.2.48 in the same run, on the same machine (2 c
 the same httpd 2.4.71 (event MPM) configuration and the same backends. Only the ratios mean
 anything: the machine is small and other work disturbs absolute numbers.
 
-Reproduce with `make bench` (about 6 minutes; results also in `bench/results/latest.json`).
+Reproduce with `make bench` (about 5 minutes; results also in `bench/results/latest.json`).
 
 - *two Tomcats*: Tomcat 10.1 nodes behind an lb worker (client, httpd and both JVMs share the two
   cores, so the whole stack is CPU-bound: saving httpd CPU leaves more for Tomcat).

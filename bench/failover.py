@@ -9,6 +9,11 @@ every other setting at its default) — one loading mod_swiftjk.so, one Debian's
     pooled AJP connections exist; the owner is SIGKILLed and N requests (default 20) are sent
     to each module with that same, unchanged cookie (first one right after the kill, modules
     alternating). Reported: the first request, the median and the max, in ms, and any non-200.
+(a') failover trials (--trials, default 5): the same kill repeated; between trials the owner is
+    restarted and rejoins, and both httpds are restarted (so mod_jk, which would keep the node
+    in error for a minute, starts from the same state as SwiftJK). Reported per module: the
+    median and max of the first request after each kill, and the survivor Tomcat's own time
+    for that request (its access log %D), so the module's share shows.
 (b) recovery: the killed owner is started again; from the moment its AJP port accepts a
     connection, each module gets one new-session request (no cookie) about every 100 ms until
     one is served by the restarted node. Reported: seconds from "AJP port answers" to "new
@@ -88,6 +93,47 @@ def failover(servers, cluster, requests):
     return results, owner
 
 
+def tomcat_ms(node, since):
+    """The %D of the first access-log line of `node` after byte offset `since`, in ms (Tomcat
+    10.1's %D counts microseconds; the harness pattern writes it as `<n>ms`)."""
+    text = node.access_log()[since:]
+    for line in text.splitlines():
+        for word in line.split():
+            if word.endswith("ms") and word[:-2].isdigit():
+                return int(word[:-2]) / 1000.0
+    return None
+
+
+def failover_trials(servers, cluster, trials):
+    """(a'): {label: [(first-request seconds, survivor Tomcat ms), ...]}."""
+    results = {label: [] for label in servers}
+    labels = list(servers)
+    for trial in range(trials):
+        cookies = {}
+        cookies[labels[0]], owner = session_on(servers[labels[0]])
+        for label in labels[1:]:
+            cookies[label], _ = session_on(servers[label], owner)
+        for label in labels:
+            for _ in range(5):
+                status, node, _ = get(servers[label], cookies[label])
+                if status != 200 or node != owner:
+                    raise RuntimeError("%s: sticky warm-up got %s from %s" % (label, status, node))
+        survivor = next(n for n in cluster if n.name != owner)
+        cluster[owner].kill9()
+        for label in (labels if trial % 2 == 0 else list(reversed(labels))):
+            since = len(survivor.access_log())
+            status, node, seconds = get(servers[label], cookies[label])
+            if status != 200 or node != survivor.name:
+                raise RuntimeError("%s: failover got %s from %s" % (label, status, node))
+            results[label].append((seconds, tomcat_ms(survivor, since)))
+        say("bench: trial %d: first request after SIGKILL of %s: %s" % (trial + 1, owner, ", ".join(
+            "%s %.1f ms" % (label, results[label][-1][0] * 1000) for label in labels)))
+        cluster.rejoin(owner)
+        for httpd in servers.values():
+            httpd.restart()
+    return results
+
+
 def recovery(servers, cluster, owner, bound, interval=0.1):
     """(b): restart `owner`; from its AJP port answering, poll new sessions through each module
     until one lands on it. Returns ({label: seconds or None}, facts)."""
@@ -128,10 +174,16 @@ def recovery(servers, cluster, owner, bound, interval=0.1):
     return recovered, facts
 
 
-def table(fail, recovered, facts, requests, bound, owner):
+def table(fail, recovered, facts, requests, bound, owner, trials):
     labels = list(fail)
     ms = {label: [t * 1000 for t in fail[label]["times"]] for label in labels}
+    firsts = {label: [t * 1000 for t, _ in trials[label]] for label in labels}
+    tomcat = {label: [m for _, m in trials[label] if m is not None] for label in labels}
+    n = len(next(iter(trials.values()), []))
     rows = [
+        ("failover, %d kills: 1st request, median (ms)" % n, ["%.1f" % statistics.median(firsts[l]) for l in labels]),
+        ("failover, %d kills: 1st request, max (ms)" % n, ["%.1f" % max(firsts[l]) for l in labels]),
+        ("  of which the survivor Tomcat, median (ms)", ["%.1f" % statistics.median(tomcat[l]) if tomcat[l] else "?" for l in labels]),
         ("failover: 1st request after SIGKILL (ms)", ["%.1f" % ms[l][0] for l in labels]),
         ("failover: median of %d requests (ms)" % requests, ["%.1f" % statistics.median(ms[l]) for l in labels]),
         ("failover: max of %d requests (ms)" % requests, ["%.1f" % max(ms[l]) for l in labels]),
@@ -149,12 +201,33 @@ def table(fail, recovered, facts, requests, bound, owner):
     return "\n".join(lines)
 
 
+MARK = "<!-- section written by bench/failover.py (make bench-failover) -->"
+
+
+def write_section(result, footer):
+    """Replaces (or appends) this script's section of BENCHMARKS.md; bench.py keeps it."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    at = text.find(MARK)
+    if at >= 0:
+        text = text[:at].rstrip("\n") + "\n"
+    section = (MARK + "\n\n## Failover and recovery (`make bench-failover`, about 3 minutes)\n\n"
+               "Two clustered Tomcats, SwiftJK and mod_jk side by side with the same workers.properties "
+               "(lb, sticky, every timeout at its default). The first request after SIGKILL of the "
+               "session's owner is the failover; the survivor's own time for it comes from its access "
+               "log.\n\n" + result + "\n\n" + footer + "\n")
+    path.write_text(text + "\n" + section)
+    say("bench: wrote the failover section of BENCHMARKS.md")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--module", default=str(ROOT / "mod_swiftjk.so"))
     parser.add_argument("--reference", default=REFERENCE)
     parser.add_argument("--requests", type=int, default=20, help="failover requests per module (>= 20)")
     parser.add_argument("--bound", type=int, default=180, help="recovery bound in seconds")
+    parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    parser.add_argument("--trials", type=int, default=7, help="repeated kills for the failover median")
     args = parser.parse_args()
     if args.requests < 20:
         sys.exit("bench-failover: --requests must be at least 20")
@@ -182,16 +255,21 @@ def main():
             httpd.start()
             fixtures.append(httpd)
             servers[label] = httpd
+        trials = failover_trials(servers, cluster, args.trials)
         fail, owner = failover(servers, cluster, args.requests)
         recovered, facts = recovery(servers, cluster, owner, args.bound)
         say()
-        say(table(fail, recovered, facts, args.requests, args.bound, owner))
+        result = table(fail, recovered, facts, args.requests, args.bound, owner, trials)
+        say(result)
         say()
         ready = facts["ready_after_ajp"]
-        say("Tomcat %s: AJP port answered %.2fs after launch; 'Server startup in' logged %s after that. "
-            "Defaults everywhere (mod_jk: recover_time 60 s, checked at maintenance every 60 s; "
-            "SwiftJK: watchdog CPING every 1 s)." % (owner, facts["ajp_after_launch"],
-                                                      "%.2fs" % ready if ready is not None else "not yet"))
+        footer = ("Tomcat %s: AJP port answered %.2fs after launch; 'Server startup in' logged %s after that. "
+                  "Defaults everywhere (mod_jk: recover_time 60 s, checked at maintenance every 60 s; "
+                  "SwiftJK: watchdog CPING every 1 s)." % (owner, facts["ajp_after_launch"],
+                                                            "%.2fs" % ready if ready is not None else "not yet"))
+        say(footer)
+        if not args.no_write:
+            write_section(result, footer)
     finally:
         for fixture in reversed(fixtures):
             try:
