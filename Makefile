@@ -61,7 +61,7 @@ exports-check: mod_swiftjk.so
 smoke-test: mod_swiftjk.so
 	HTTPD=$(HTTPD) ./IntegrationTests/smoke.sh $(CURDIR)/mod_swiftjk.so
 
-e2e: mod_swiftjk.so
+e2e: mod_swiftjk.so swiftjk
 	JK_MODULE_SO=$(CURDIR)/mod_swiftjk.so $(PYTHON) IntegrationTests/run.py
 
 deps:

@@ -39,6 +39,16 @@ public enum FailureCause: UInt8, Sendable {
     case notAJP = 9
     case hung = 10
 
+    /// Whether a CPONG proves the cause gone. A Tomcat that answers CPING can still answer
+    /// fail_on_status codes, reply slowly or send bad packets: such members wait for
+    /// `recover_time`, as in mod_jk, instead of flapping back after one probe.
+    public var isCuredByCPONG: Bool {
+        switch self {
+        case .replyTimeout, .protocolError, .failOnStatus: false
+        default: true
+        }
+    }
+
     public var text: String {
         switch self {
         case .none: ""

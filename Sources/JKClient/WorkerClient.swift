@@ -69,6 +69,9 @@ public final class WorkerClient: Sendable {
         self.state = LockedState(PoolStateMachine(limits: settings.pool))
     }
 
+    /// Whether this child could lease a connection right now (mod_jk's `ajp_has_endpoint`).
+    public var hasFreeConnection: Bool { state.withLock { $0.canLease } }
+
     public struct Lease {
         public let connection: AJPConnection
         /// True when the connection was opened for this request (not taken from the pool).
@@ -100,7 +103,9 @@ public final class WorkerClient: Sendable {
                     continue
                 }
                 if needsPing(idleSince: idleSince) {
-                    if case .failure = connection.ping(timeout: settings.pingTimeout) {
+                    // prepost_timeout when set (ping_mode P), else ping_timeout (ping_mode I).
+                    let timeout = settings.prepostPingTimeout.value > 0 ? settings.prepostPingTimeout : settings.pingTimeout
+                    if case .failure = connection.ping(timeout: timeout) {
                         // A pooled connection that fails CPING is dropped; a fresh one decides.
                         discard(connection)
                         continue
@@ -138,7 +143,8 @@ public final class WorkerClient: Sendable {
         let connection = AJPConnection(
             stream: stream, maxPacketSize: settings.maxPacketSize,
             id: nextID.add(1, ordering: .relaxed).newValue)
-        let pingTimeout = max(settings.connectPingTimeout, settings.prepostPingTimeout)
+        // connect_timeout when set (ping_mode C), else prepost_timeout (ping_mode P).
+        let pingTimeout = settings.connectPingTimeout.value > 0 ? settings.connectPingTimeout : settings.prepostPingTimeout
         if pingTimeout.value > 0 {
             switch connection.ping(timeout: pingTimeout) {
             case .success:

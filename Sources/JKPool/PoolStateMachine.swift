@@ -55,6 +55,9 @@ public struct PoolStateMachine<Connection> {
 
     public var idleCount: Int { idle.count }
 
+    /// Whether a lease would succeed now (an idle connection, or room for a new one).
+    public var canLease: Bool { !draining && (!idle.isEmpty || total < limits.maxSize) }
+
     /// Takes the most recently used idle connection, or reserves a slot for a new one.
     public mutating func lease(now: Timestamp) -> LeaseAction {
         if let last = idle.popLast() {

@@ -31,11 +31,11 @@ enum AJPWorkerService {
             report.attempts.append(AttemptRecord(worker: plan.name, outcome: result.outcome))
             let retryable: Bool
             switch result.outcome.result {
-            case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
-                retryable = false
+            case .completed, .clientFailed, .serverErrorPage, .requestTooLarge, .rejectedStatus:
+                retryable = false  // fail_on_status: mod_jk's ajp worker answers the error, no retry
             case .backendFailed(let failure) where failure.isHung || failure.phase == .cping:
                 retryable = false  // asking the same silent backend again only doubles the wait
-            case .backendFailed, .rejectedStatus:
+            case .backendFailed:
                 retryable = RetryPolicy.mayRetry(
                     method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
                     requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted,

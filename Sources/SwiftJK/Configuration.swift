@@ -62,10 +62,19 @@ final class Configuration: @unchecked Sendable {
     /// Directives accepted for compatibility whose behaviour is not built yet: one warning each.
     static let unimplementedDirectives: Set<String> = []
 
+    /// JkOptions accepted for compatibility whose behaviour is not built yet.
+    static let unimplementedOptions: Set<String> = ["ForwardDirectories"]
+
     static func unimplementedDirectiveWarnings(_ servers: [RawServer]) -> [ConfigDiagnostic] {
         servers.flatMap { server in
-            server.directives.filter { unimplementedDirectives.contains($0.name) }.map {
-                .warning("\($0.name) is accepted but not implemented yet in SwiftJK; it has no effect", at: $0.location)
+            server.directives.flatMap { directive -> [ConfigDiagnostic] in
+                if unimplementedDirectives.contains(directive.name) {
+                    return [.warning("\(directive.name) is accepted but not implemented yet in SwiftJK; it has no effect", at: directive.location)]
+                }
+                guard directive.name == "JkOptions" else { return [] }
+                return directive.arguments.filter { !$0.hasPrefix("-") && unimplementedOptions.contains(String($0.drop { $0 == "+" })) }.map {
+                    .warning("JkOptions \($0) is accepted but not implemented yet in SwiftJK; it has no effect", at: directive.location)
+                }
             }
         }
     }

@@ -35,24 +35,27 @@ final class JKLog: @unchecked Sendable {
         write(label: wanted.name, message())
     }
 
-    /// A `JkRequestLogFormat` line: written whatever the level, tagged `[request]`.
+    /// A `JkRequestLogFormat` line: written whatever the level, with the stamp only (no
+    /// `[pid:tid] [level]`), exactly as mod_jk writes its request log lines.
     func request(_ message: String) {
-        write(label: "request", message)
+        write(label: nil, message)
     }
 
-    private func write(label: String, _ message: String) {
+    private func write(label: String?, _ message: String) {
         guard let file else { return }
         var line: [UInt8] = []
         line.reserveCapacity(256)
         let now = SystemClock.wallClock()
         stamp.append(to: &line, seconds: now.seconds, microseconds: now.microseconds)
-        line.append(UInt8(ascii: "["))
-        appendDecimal(ProcessIdentity.pid, to: &line)
-        line.append(UInt8(ascii: ":"))
-        appendDecimal(ProcessIdentity.threadID, to: &line)
-        line.append(contentsOf: "] [".utf8)
-        line.append(contentsOf: label.utf8)
-        line.append(contentsOf: "] ".utf8)
+        if let label {
+            line.append(UInt8(ascii: "["))
+            appendDecimal(ProcessIdentity.pid, to: &line)
+            line.append(UInt8(ascii: ":"))
+            appendDecimal(ProcessIdentity.threadID, to: &line)
+            line.append(contentsOf: "] [".utf8)
+            line.append(contentsOf: label.utf8)
+            line.append(contentsOf: "] ".utf8)
+        }
         var text = message
         text.withUTF8 { bytes in
             // A message never spans lines: control characters become spaces.

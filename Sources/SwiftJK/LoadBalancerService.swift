@@ -52,16 +52,29 @@ enum LoadBalancerService {
         while true {
             if attemptsInRound >= perRound {
                 round += 1
-                // Another round only helps members that were busy; members in error are skipped.
-                if round >= settings.retries || local.busy == 0 { break }
+                if round >= settings.retries { break }
+                // Another round (mod_jk: up to `retries` rounds of min(members, lb_retries)):
+                // at once when a member not tried yet is usable; after retry_interval when only
+                // busy members are left; not at all when every other member is in error.
+                let untried = shared.withBalancer(lb.sharedSlot) { _, members -> Bool in
+                    var rotation = offset.value.load(ordering: .relaxed)
+                    return balancer.choose(runtime: members, request: balancing, local: local, offset: &rotation) != nil
+                } ?? false
+                if !untried && local.busy == 0 { break }
+                if !untried { SystemClock.sleep(settings.retryInterval) }
                 local.busy = 0
                 attemptsInRound = 0
-                SystemClock.sleep(settings.retryInterval)
             }
             let now = SystemClock.now()
             var choiceMade: Choice?
             var maintenance: [StateChange]?
             shared.withBalancer(lb.sharedSlot) { record, members in
+                // BUSY is a child's pool running out; a child with a free connection takes the
+                // member back (mod_jk does the same at the start of its lb service).
+                for index in 0..<min(members.count, lb.memberWorkers.count)
+                where members[index].state == .busy && local.busy & (UInt64(1) << UInt64(index & 63)) == 0 {
+                    if runtime.client(lb.memberWorkers[index])?.hasFreeConnection == true { members[index].state = .ok }
+                }
                 maintenance = balancer.maintainIfDue(runtime: &members, shared: &record, now: now)
                 var rotation = offset.value.load(ordering: .relaxed)
                 choiceMade = balancer.choose(runtime: members, request: balancing, local: local, offset: &rotation)
@@ -160,7 +173,7 @@ enum LoadBalancerService {
                 // A member already known in error (tried again by forced recovery) fails quietly.
                 let knownBad = stateChange.map { $0.from.isError } ?? false
                 if log.enabled(knownBad ? .debug : .info), !result.poolExhausted {
-                    log.log(knownBad ? .debug : .info, "lb \(lb.name): \(facts.method) \(facts.uri) failed on \(member.name) (\(ajp.endpoint)): \(AttemptText.describe(result.outcome)); trying another member")
+                    log.log(knownBad ? .debug : .info, "lb \(lb.name): \(facts.method) \(facts.uri) failed on \(member.name) (\(ajp.endpoint)): \(AttemptText.describe(result.outcome)); trying another member\(facts.requestID.map { " [id=\($0)]" } ?? "")")
                 }
             }
             attemptsInRound += 1

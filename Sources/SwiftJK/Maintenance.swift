@@ -26,7 +26,8 @@ enum Maintenance {
     }
 
     /// CPINGs members in error (one child claims each probe per interval through the shared
-    /// record); a CPONG brings the member back at once.
+    /// record); a CPONG brings the member back at once, unless the error was one a CPONG does
+    /// not disprove (fail_on_status, reply timeouts, protocol errors: recover_time applies).
     static func probeMembers(_ lb: LBPlan, runtime: Runtime, shared: SharedBalancerState, now: Timestamp) {
         let configuration = runtime.configuration
         let claimFor = Int64(1000)
@@ -37,6 +38,7 @@ enum Maintenance {
                 guard record.state.isError || record.state == .busy, record.activation != .stopped,
                     record.probeClaimedUntil <= now.milliseconds
                 else { continue }
+                if record.state.isError, let cause = FailureCause(rawValue: record.lastCauseRaw), !cause.isCuredByCPONG { continue }
                 members[index].probeClaimedUntil = now.milliseconds + claimFor
                 list.append(index)
             }

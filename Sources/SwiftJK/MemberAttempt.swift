@@ -27,7 +27,8 @@ struct MemberAttempt {
     ) -> Result {
         var timeouts = plan.timeouts
         timeouts.liveness = plan.effective.pingTimeout
-        if let override = replyTimeoutOverride ?? extensions?.replyTimeout.map({ Int($0.value) }) {
+        // JK_REPLY_TIMEOUT below 0 is ignored, as in mod_jk.
+        if let override = replyTimeoutOverride.flatMap({ $0 >= 0 ? $0 : nil }) ?? extensions?.replyTimeout.map({ Int($0.value) }) {
             timeouts.reply = Milliseconds(max(0, override))
         }
         let failOnStatus = extensions?.failOnStatus

@@ -21,13 +21,19 @@ enum RequestHandler {
         let log = configuration.log(forServer: serverIndex)
         let httpd = HttpdClient(request: v.r, host: host)
 
-        // Which worker: from translate_name, or from JK_WORKER_NAME (SetHandler jakarta-servlet).
+        // `no-jk` may be set after translate (SetEnvIf in <Location>, SetEnv): mod_jk checks
+        // it in the handler too.
+        if HandlerWorker.env(v, "no-jk") != nil {
+            log.debug("\((v.uri.map { String(cString: $0) } ?? "")): no-jk is set; declined")
+            return Int32(SJK_DECLINED)
+        }
+        // Which worker: from translate_name, else (SetHandler jakarta-servlet) as mod_jk does.
         var planIndex = Int(v.worker_index)
         var extensions: MountExtensions?
         if planIndex < 0 {
-            guard let name = v.worker_name.map({ String(cString: $0) }), let (index, _) = configuration.plan(named: name) else {
-                let name = v.worker_name.map { String(cString: $0) } ?? "(none)"
-                log.error("request for worker '\(name)', which is not defined; answering 500")
+            let name = HandlerWorker.name(v, runtime: runtime, server: server, serverIndex: serverIndex, log: log)
+            guard let name, let (index, _) = configuration.plan(named: name) else {
+                log.error("request for worker '\(name ?? "(none)")', which is not defined; answering 500")
                 return 500
             }
             planIndex = index
@@ -62,7 +68,7 @@ enum RequestHandler {
             report = StatusWorkerService.serve(plan: status, runtime: runtime, facts: facts, httpd: httpd)
         }
         let duration = SystemClock.nowMicroseconds() - started
-        httpd.setNote("JK_REQUEST_DURATION", String(duration))
+        httpd.setNote("JK_REQUEST_DURATION", RequestLogLine.seconds(microseconds: duration))
         if let route = report.route { httpd.setNote("JK_WORKER_ROUTE", route) }
         if let warning = report.secretWarning, runtime.firstTime("secret:\(plan.name)") { log.warn(warning) }
         if let failure = report.failureLine {
@@ -77,6 +83,7 @@ enum RequestHandler {
                     format, facts: facts, status: httpd.status != 0 ? httpd.status : Int(report.httpStatus),
                     bytes: report.bytesOut, durationMicroseconds: duration, worker: plan.name, route: report.route))
         }
+        runtime.maintainOnRequest(now: SystemClock.now())
         return report.httpStatus
     }
 }

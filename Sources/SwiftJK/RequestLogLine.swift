@@ -29,9 +29,7 @@ enum RequestLogLine {
             case "q": line += facts.queryString.map { "?\($0)" } ?? ""
             case "r": line += facts.requestLine ?? "\(facts.method) \(facts.uri) \(facts.protocolVersion)"
             case "s": line += String(status)
-            case "T":
-                let fraction = String(durationMicroseconds % 1_000_000)
-                line += "\(durationMicroseconds / 1_000_000).\(String(repeating: "0", count: max(0, 6 - fraction.count)))\(fraction)"
+            case "T": line += seconds(microseconds: durationMicroseconds)
             case "U": line += facts.uri
             case "v": line += facts.canonicalName ?? facts.serverName
             case "V": line += facts.serverName
@@ -42,5 +40,12 @@ enum RequestLogLine {
             }
         }
         return line
+    }
+
+    /// `sec.uuuuuu`, as mod_jk writes durations (`%T`, the JK_REQUEST_DURATION note).
+    static func seconds(microseconds: Int64) -> String {
+        let value = max(0, microseconds)
+        let fraction = String(value % 1_000_000)
+        return "\(value / 1_000_000).\(String(repeating: "0", count: max(0, 6 - fraction.count)))\(fraction)"
     }
 }

@@ -17,6 +17,9 @@ final class Runtime: @unchecked Sendable {
     let offsets: [Offset]
     let mounts: MountTables
     private(set) var watchdog: Watchdog?
+    /// With `JkWatchdogInterval 0`: when a request next runs the maintenance (ms), every
+    /// `worker.maintain`, as mod_jk's requests do when no watchdog runs.
+    private let nextRequestMaintenance = Atomic<Int64>(0)
     /// Warnings written once per child (keys such as "mismatch:was1", "secret:worker1").
     private let warned = LockedState<Set<String>>([])
 
@@ -77,6 +80,17 @@ final class Runtime: @unchecked Sendable {
         watchdog?.stop()
         watchdog = nil
         for client in clients { client?.shutdown() }
+    }
+
+    /// Pool sweeps, idle-connection CPINGs and lb maintenance from the request path, when no
+    /// watchdog thread does them; one request per interval wins the compare-and-swap.
+    func maintainOnRequest(now: Timestamp) {
+        guard watchdog == nil else { return }
+        let due = nextRequestMaintenance.load(ordering: .relaxed)
+        guard now.milliseconds >= due else { return }
+        let next = now.milliseconds &+ max(1000, configuration.jk.workers.maintainInterval.value)
+        guard nextRequestMaintenance.compareExchange(expected: due, desired: next, ordering: .relaxed).exchanged else { return }
+        Maintenance.run(self, now: now, probe: false)
     }
 
     func client(_ index: Int) -> WorkerClient? { index >= 0 && index < clients.count ? clients[index] : nil }

@@ -226,14 +226,15 @@ struct AttributeReader {
             }
         }
         settings.pingTimeout = milliseconds("ping_timeout")
-        // The legacy timeouts switch their CPING mode on by themselves (mod_jk).
+        // The legacy timeouts switch their CPING mode on by themselves (mod_jk), on top of the
+        // ping_mode in effect (SwiftJK's safe default when none is given).
         if let value = milliseconds("connect_timeout") {
             settings.connectTimeout = value
-            if value.value > 0 { settings.pingMode = (settings.pingMode ?? []).union(.connect) }
+            if value.value > 0 { settings.pingMode = (settings.pingMode ?? AJPWorkerSettings.SafeDefaults.pingMode).union(.connect) }
         }
         if let value = milliseconds("prepost_timeout") {
             settings.prepostTimeout = value
-            if value.value > 0 { settings.pingMode = (settings.pingMode ?? []).union(.prepost) }
+            if value.value > 0 { settings.pingMode = (settings.pingMode ?? AJPWorkerSettings.SafeDefaults.pingMode).union(.prepost) }
         }
         settings.connectionPingInterval = seconds("connection_ping_interval")
         if let value = milliseconds("reply_timeout") { settings.replyTimeout = value }

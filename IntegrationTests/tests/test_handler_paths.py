@@ -1,0 +1,151 @@
+"""Requests that reach the module without a JkMount, and lb rounds (issues 3 and 5):
+
+  * `SetHandler jakarta-servlet` + `SetEnv JK_WORKER_NAME w` in a <Location>: that worker;
+    with `JkWorkerIndicator` renamed, the renamed variable; without a variable, the URI's mount
+    or else the first worker of worker.list (mod_jk's order);
+  * `no-jk` set after translate (SetEnvIf in a <Location>) keeps a mounted URI away;
+  * an lb with three members of which the first two tried are dead still answers from the
+    third (mod_jk: up to `retries` rounds of min(members, lb_retries) attempts);
+  * fail_on_status on a plain ajp13 worker answers at once, without asking Tomcat twice;
+  * the JK_REQUEST_DURATION note is seconds.microseconds, as mod_jk sets it;
+  * JkRequestLogFormat lines carry the stamp only, then the fields (mod_jk's request log).
+Scripted backends (harness/fakeajp.py) stand in for Tomcat.
+"""
+
+import re
+
+from harness import Httpd, http, module_so, note, ports, require_tools
+from harness.fakeajp import FakeAJP, ok_response
+
+H = None
+FAKES = {}
+
+
+def status_503(fake, conn, payload):
+    from harness.fakeajp import send_headers, end_response
+    conn.sendall(send_headers(503, headers=[("Content-Type", "text/plain"), ("Content-Length", "0")]) + end_response(True))
+    return True
+
+
+def setup_module():
+    global H
+    require_tools()
+    so = module_so()
+    for name in ("a", "b", "c"):
+        FAKES[name] = FakeAJP("ok", name="fake-" + name).start()
+    FAKES["s503"] = FakeAJP(status_503, name="fake-503").start()
+    dead1, dead2 = ports.free_port(), ports.free_port()
+    workers = "\n".join([
+        "worker.list=first,second,lb3,failing",
+        "worker.first.port=%d" % FAKES["a"].port,
+        "worker.second.port=%d" % FAKES["b"].port,
+        "worker.failing.port=%d" % FAKES["s503"].port, "worker.failing.fail_on_status=503",
+        "worker.lb3.type=lb", "worker.lb3.balance_workers=d1,d2,live",
+        "worker.d1.port=%d" % dead1, "worker.d2.port=%d" % dead2, "worker.live.port=%d" % FAKES["c"].port,
+        "worker.live.lbfactor=1", "worker.d1.lbfactor=100", "worker.d2.lbfactor=100",
+    ]) + "\n"
+    jk = "\n".join([
+        "JkMount /mapped/* second",
+        "JkMount /lb3/* lb3",
+        "JkMount /failing/* failing",
+        "JkMount /nojk/* second",
+        "JkWorkerIndicator MY_WORKER",
+        'JkRequestLogFormat "%w %V %s %m %U%q %B %T"',
+    ])
+    extra = """
+<Location /byenv>
+    SetHandler jakarta-servlet
+    SetEnv MY_WORKER second
+</Location>
+<Location /nothing>
+    SetHandler jakarta-servlet
+</Location>
+<Location /mapped/sethandler>
+    SetHandler jakarta-servlet
+</Location>
+<Location /nojk>
+    SetEnvIf Request_URI "/nojk/skip" no-jk
+</Location>
+LogFormat "%r %s duration=%{JK_REQUEST_DURATION}n" jkduration
+CustomLog logs/duration.log jkduration
+"""
+    H = Httpd(so, workers_properties=workers, jk_directives=jk, extra_conf=extra, modules=["env", "setenvif"],
+              name="httpd-handler")
+    rc, out = H.configtest()
+    assert rc == 0, out
+    H.start()
+
+
+def teardown_module():
+    if H:
+        H.stop()
+    for fake in FAKES.values():
+        fake.stop()
+
+
+def requests_to(name):
+    return FAKES[name].stats()["requests"]
+
+
+def test_sethandler_with_the_renamed_worker_indicator():
+    before = requests_to("b")
+    r = http.get(H.url("/byenv/x"))
+    assert r.status == 200 and r.body == b"fake-ajp-ok\n", r
+    assert requests_to("b") == before + 1
+
+
+def test_sethandler_without_a_variable_uses_the_first_worker():
+    before = requests_to("a")
+    r = http.get(H.url("/nothing/x"))
+    assert r.status == 200, r
+    assert requests_to("a") == before + 1
+
+
+def test_no_jk_set_after_translate_keeps_the_request_away():
+    before = requests_to("b")
+    assert http.get(H.url("/nojk/skip")).status == 404
+    assert http.get(H.url("/nojk/other")).status == 200
+    assert requests_to("b") == before + 1
+
+
+def test_lb_tries_the_third_member_when_two_are_dead():
+    before = requests_to("c")
+    for i in range(3):
+        r = http.get(H.url("/lb3/x%d" % i))
+        assert r.status == 200, (i, r)
+    assert requests_to("c") == before + 3
+
+
+def test_fail_on_status_on_an_ajp13_worker_is_not_retried():
+    before = requests_to("s503")
+    r = http.get(H.url("/failing/x"))
+    note("fail_on_status 503 on ajp13: client got %d, backend asked %d time(s)" % (r.status, requests_to("s503") - before))
+    assert r.status in (500, 502, 503), r
+    assert requests_to("s503") == before + 1
+
+
+def test_request_duration_note_is_seconds_dot_microseconds():
+    http.get(H.url("/mapped/y"))
+    import time
+    deadline = time.time() + 5
+    text = ""
+    while time.time() < deadline:
+        text = (H.root / "logs" / "duration.log").read_text() if (H.root / "logs" / "duration.log").exists() else ""
+        if "/mapped/y" in text:
+            break
+        time.sleep(0.05)
+    line = [l for l in text.splitlines() if "/mapped/y" in l][-1]
+    assert re.search(r"duration=\d+\.\d{6}$", line), line
+
+
+def test_request_log_line_has_the_stamp_only():
+    import time
+    http.get(H.url("/mapped/req?x=1"))
+    deadline = time.time() + 5
+    lines = []
+    while time.time() < deadline and not lines:
+        lines = [l for l in H.jk_log().splitlines() if "/mapped/req" in l]
+        time.sleep(0.05)
+    assert lines, H.jk_log()[-2000:]
+    assert re.fullmatch(r"\[\w{3} \w{3} \d\d \d\d:\d\d:\d\d \d{4}\] second 127\.0\.0\.1 200 GET /mapped/req\?x=1 12 \d+\.\d{6}",
+                        lines[-1]), lines[-1]

@@ -1,0 +1,36 @@
+import CSwiftJKABI
+import JKConfig
+import JKPosix
+
+/// The worker of a request that reached the handler without a JkMount (`SetHandler
+/// jakarta-servlet`, mod_rewrite's `H=`), in mod_jk's order: the environment variable named by
+/// `JkWorkerIndicator` (default `JK_WORKER_NAME`; what follows a ';' is ignored), then the only
+/// worker of worker.list, then the server's mounts for the URI, then the first worker.
+enum HandlerWorker {
+    static func env(_ v: sjk_request_view, _ name: String) -> String? {
+        guard let host = v.host, let getEnv = host.pointee.get_env else { return nil }
+        return name.withCString { getEnv(v.r, $0) }.map { String(cString: $0) }
+    }
+
+    static func name(_ v: sjk_request_view, runtime: Runtime, server: ServerContext, serverIndex: Int, log: JKLog) -> String? {
+        if let noted = v.worker_name { return String(cString: noted) }
+        let indicator = server.settings.indicators.worker
+        if let named = env(v, indicator), !named.isEmpty {
+            let name = String(named.prefix { $0 != ";" })
+            log.debug("worker '\(name)' from the environment variable \(indicator)")
+            return name
+        }
+        let list = runtime.configuration.jk.workers.list
+        if list.count == 1 { return list.first }
+        if let uri = v.uri, let mounts = runtime.mounts.table(forServer: serverIndex, now: SystemClock.now(), log: log),
+            case .success(let normalized) = URINormalizer.normalize(String(cString: uri)),
+            let rule = mounts.table.matchIndex(normalized)
+        {
+            return mounts.table.rules[rule].worker
+        }
+        if let first = list.first {
+            log.debug("no worker named for \((v.uri.map { String(cString: $0) } ?? "")): using the first of worker.list, '\(first)' (as mod_jk)")
+        }
+        return list.first
+    }
+}
