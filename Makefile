@@ -17,7 +17,7 @@ BIN        := .build/$(CONFIG)
 SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization \
               -Xswiftc -enforce-exclusivity=unchecked
 
-.PHONY: all build install test unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover fuzz fuzz-quick clean deps FORCE
+.PHONY: all build install test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover fuzz fuzz-quick clean deps FORCE
 
 all: mod_swiftjk.so swiftjk
 
@@ -42,7 +42,12 @@ install: mod_swiftjk.so
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 mod_swiftjk.so $(DESTDIR)$(LIBEXECDIR)/mod_swiftjk.so
 
-test: unit-test abi-check exports-check smoke-test fuzz-quick e2e
+# `test` and `demo` install what is missing first, then run make again: the httpd paths above
+# come from apxs, which a fresh machine only has after `deps`.
+test: deps
+	$(MAKE) test-all
+
+test-all: unit-test abi-check exports-check smoke-test fuzz-quick e2e
 
 unit-test:
 	$(SWIFT) test
@@ -67,7 +72,8 @@ e2e: mod_swiftjk.so swiftjk
 deps:
 	./scripts/install-deps.sh
 
-demo: deps mod_swiftjk.so
+demo: deps
+	$(MAKE) mod_swiftjk.so
 	$(PYTHON) demo/demo.py --module $(CURDIR)/mod_swiftjk.so
 
 demo-stop:
