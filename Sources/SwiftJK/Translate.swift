@@ -24,7 +24,8 @@ enum Translate {
         }
         let log = configuration.log(forServer: serverIndex)
         guard let mounts = runtime.mounts.table(forServer: serverIndex, now: SystemClock.now(), log: log), !mounts.table.isEmpty else {
-            return refuseEscapingRoot(uriPointer, log: log) ?? Int32(SJK_DECLINED)
+            return refuseEscapingRoot(uriPointer, log: log, id: { idSuffix(v, configuration.servers[serverIndex]) })
+                ?? Int32(SJK_DECLINED)
         }
         let host = v.host
         func env(_ name: String) -> String? {
@@ -53,7 +54,7 @@ enum Translate {
             switch URINormalizer.normalize(uri) {
             case .success(let normalized): matched = mounts.table.matchIndex(normalized)
             case .failure(.escapesRoot):
-                log.error("URI '\(uri)' climbs above the root with '..' → 400")
+                log.error("URI '\(uri)' climbs above the root with '..' → 400\(idSuffix(v, configuration.servers[serverIndex]))")
                 return 400
             case .failure(.notAbsolute):
                 return Int32(SJK_DECLINED)
@@ -79,13 +80,21 @@ enum Translate {
     /// A server without mounts still refuses a URI that climbs above the root behind a path
     /// parameter (`/..;/x`, which httpd's own normalisation leaves alone): mod_jk normalises
     /// every request it sees, mapped or not, and answers 400.
-    static func refuseEscapingRoot(_ uriPointer: UnsafePointer<CChar>, log: JKLog) -> Int32? {
+    static func refuseEscapingRoot(_ uriPointer: UnsafePointer<CChar>, log: JKLog, id: () -> String) -> Int32? {
         let bytes = UnsafeBufferPointer(
             start: UnsafeRawPointer(uriPointer).assumingMemoryBound(to: UInt8.self), count: strlen(uriPointer))
         guard bytes.first == UInt8(ascii: "/"), URINormalizer.needsWork(bytes) else { return nil }
         let uri = String(cString: uriPointer)
         guard case .failure(.escapesRoot) = URINormalizer.normalize(uri) else { return nil }
-        log.error("URI '\(uri)' climbs above the root with '..' → 400")
+        log.error("URI '\(uri)' climbs above the root with '..' → 400\(id())")
         return 400
+    }
+
+    /// ` [id=…]` with the request id (`JkRequestIdIndicator`, default mod_unique_id's), or "".
+    static func idSuffix(_ v: sjk_translate_view, _ server: ServerContext) -> String {
+        guard let getEnv = v.host?.pointee.get_env,
+            let id = server.settings.indicators.requestID.withCString({ getEnv(v.r, $0) })
+        else { return "" }
+        return " [id=\(String(cString: id))]"
     }
 }
