@@ -44,8 +44,13 @@ final class MountTables: Sendable {
                 table: ResolvedMounts(server.mounts, planIndex: planIndex),
                 staticRules: server.mounts.rules.filter { $0.source != .mountFile },
                 mountFile: server.mountFile, resolvedMountFile: resolved,
-                reloadInterval: .seconds(server.mountFileReload), lastCheck: now,
-                modified: resolved.flatMap { Files.modificationTime($0) })
+                // The parsed rules are the parent's, from configuration time: a child forked
+                // later (prefork spawns them under load) must not take today's file time as the
+                // time of those rules, or an edit made in between would never be seen. No known
+                // time, and a check on the first request, make every child compare for itself.
+                reloadInterval: .seconds(server.mountFileReload),
+                lastCheck: Timestamp(milliseconds: now.milliseconds &- Int64(server.mountFileReload) &* 1000),
+                modified: nil)
         }
         fixed = entries.map { $0.mountFile == nil || $0.reloadInterval.value == 0 ? $0.table : nil }
         state = LockedState(entries)
@@ -86,10 +91,13 @@ final class MountTables: Sendable {
             state.withLock { $0[index].modified = modified }
             return
         }
-        state.withLock { entries in
+        let firstLook = state.withLock { entries -> Bool in
+            let first = entries[index].modified == nil
             entries[index].table = ResolvedMounts(MountTable(entries[index].staticRules + rules), planIndex: planIndex)
             entries[index].modified = modified
+            return first
         }
-        log.info("JkMountFileReload: reloaded '\(file)' (\(rules.count) rules)")
+        // A child's first look at the file is routine; a change it sees afterwards is news.
+        log.log(firstLook ? .debug : .info, "JkMountFileReload: reloaded '\(file)' (\(rules.count) rules)")
     }
 }
