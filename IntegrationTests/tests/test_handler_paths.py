@@ -13,6 +13,7 @@ Scripted backends (harness/fakeajp.py) stand in for Tomcat.
 """
 
 import re
+import time
 
 from harness import Httpd, http, module_so, note, ports, require_tools
 from harness.fakeajp import FakeAJP, ok_response
@@ -149,3 +150,31 @@ def test_request_log_line_has_the_stamp_only():
     assert lines, H.jk_log()[-2000:]
     assert re.fullmatch(r"\[\w{3} \w{3} \d\d \d\d:\d\d:\d\d \d{4}\] second 127\.0\.0\.1 200 GET /mapped/req\?x=1 12 \d+\.\d{6}",
                         lines[-1]), lines[-1]
+
+
+def test_sticky_session_force_says_so():
+    """sticky_session_force: the session's member is dead, no failover, 503 with a line that
+    names the setting."""
+    dead = ports.free_port()
+    workers = "\n".join([
+        "worker.list=forced",
+        "worker.forced.type=lb", "worker.forced.balance_workers=gone,alive", "worker.forced.sticky_session_force=1",
+        "worker.gone.port=%d" % dead, "worker.alive.port=%d" % FAKES["c"].port,
+    ]) + "\n"
+    h = Httpd(module_so(), workers_properties=workers, jk_directives="JkMount /f/* forced", name="httpd-force")
+    h.start()
+    try:
+        before = requests_to("c")
+        r = http.get(h.url("/f/x"), headers={"Cookie": "JSESSIONID=S1.gone"})
+        assert r.status == 503, r
+        assert requests_to("c") == before, "sticky_session_force must not fail over"
+        time.sleep(0.2)
+        lines = [l for l in h.jk_log().splitlines() if "sticky_session_force" in l and "[error]" in l]
+        note(lines[-1].split("] ", 3)[-1] if lines else "no line")
+        assert len(lines) == 1, h.jk_log()[-1500:]
+        assert "'gone'" in lines[0] and "(cookie)" in lines[0], lines[0]
+        # An empty session cookie is no session: balanced, answered by the live member.
+        r = http.get(h.url("/f/y"), headers={"Cookie": "JSESSIONID=; other=1"})
+        assert r.status == 200, r
+    finally:
+        h.stop()

@@ -90,3 +90,28 @@ def test_a_virtual_host_has_its_own_jk_log():
     wait_for(vhost_log, "/app/in-vhost")
     time.sleep(0.2)
     assert "/app/in-vhost" not in piped_text()
+
+
+def test_trace_dumps_mask_cookie_and_authorization():
+    """JkLogLevel trace writes hex dumps of every packet; Cookie, Authorization and Set-Cookie
+    values are masked there (in the hex and in the ASCII column), like the secret."""
+    workers = "worker.list=w\nworker.w.port=%d\nworker.w.secret=trace-secret-91\n" % FAKE.port
+    h = Httpd(module_so(), workers_properties=workers, jk_directives="JkMount /app/* w", log_level="trace",
+              name="httpd-trace-mask")
+    h.start()
+    try:
+        r = http.get(h.url("/app/t"), headers={"Cookie": "JSESSIONID=SECRETSESSION42.was1",
+                                               "Authorization": "Basic QWxhZGRpbjpvcGVuU2VzYW1l"})
+        assert r.status == 200, r
+        text = wait_for(h.jk_log, "FORWARD_REQUEST")
+        time.sleep(0.2)
+        text = h.jk_log()
+        dumped = "".join(line.split("  - ", 1)[1] for line in text.splitlines() if "  - " in line)
+        hexes = "".join(re.sub(r"[^0-9A-F]", "", line.split("] ", 3)[-1].split("  - ", 1)[0][4:])
+                        for line in text.splitlines() if "  - " in line)
+        for value in ("SECRETSESSION42", "QWxhZGRpbjpvcGVuU2VzYW1l", "trace-secret-91"):
+            assert value not in text, value
+            assert value.encode().hex().upper() not in hexes, value
+        assert "Cookie" in dumped or "*****" in dumped, dumped[:400]
+    finally:
+        h.stop()

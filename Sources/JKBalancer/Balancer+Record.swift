@@ -177,6 +177,12 @@ extension Balancer {
         let position = runtime.startIndex + member
         let before = runtime[position].state
         guard before.isError || before == .busy else { return nil }
+        // BUSY is a pool running out, not an error: keep its reply-timeout and escalation
+        // bookkeeping, and say nothing (the lb takes it back as soon as a child has a slot).
+        if before == .busy {
+            runtime[position].state = .ok
+            return nil
+        }
         if method.resetsRecoveredValue {
             runtime[position].lbValue = runtime.reduce(0) { max($0, $1.lbValue) }
         }

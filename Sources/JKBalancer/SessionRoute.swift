@@ -41,11 +41,14 @@ public enum SessionRouteExtractor {
         if let jkRoute, !jkRoute.isEmpty {
             return SessionIdentifiers(ids: [Substring("." + jkRoute)], source: .jkRoute)
         }
-        if let value = pathParameter(in: uri, name: sessionPath) {
-            return value.isEmpty ? nil : SessionIdentifiers(ids: [value], source: .pathParameter)
+        if let value = pathParameter(in: uri, name: sessionPath), !value.isEmpty {
+            return SessionIdentifiers(ids: [value], source: .pathParameter)
         }
+        // An empty id (`JSESSIONID=;`, an empty path parameter) is ignored: the cookies are
+        // tried next, and a request with none is balanced like a new session.
         var ids: [Substring] = []
         for header in cookieHeaders { ids.append(contentsOf: cookies(in: header, name: sessionCookie)) }
+        ids.removeAll { $0.isEmpty }
         guard !ids.isEmpty else { return nil }
         return SessionIdentifiers(ids: ids, source: .cookie)
     }

@@ -178,9 +178,21 @@ enum LoadBalancerService {
             }
             attemptsInRound += 1
         }
-        // Nothing left to try.
+        // Nothing left to try: no member serves this request (the debug line must not name one).
         report.httpStatus = 503
-        if let lastResult, case .rejectedStatus = lastResult.outcome.result {
+        var seen = Set<String>()
+        failedOver = failedOver.filter { seen.insert($0).inserted }   // a forced retry names a member once
+        report.route = nil
+        report.why = failedOver.isEmpty ? "no usable member" : "failover from \(failedOver.joined(separator: ",")), none left"
+        let sessionRoute = sessions?.ids.lazy.compactMap { SessionIdentifiers.route(of: $0) }.first
+        if settings.stickySessionForce, let sessionRoute {
+            if report.requestedRoute == nil {
+                report.requestedRoute = String(sessionRoute)
+                report.routeSource = sessions?.source.rawValue
+            }
+            let tried = failedOver.isEmpty ? "" : "tried \(failedOver.joined(separator: ", ")); "
+            report.failureLine = "lb \(lb.name): \(facts.method) \(facts.uri): the session's route '\(sessionRoute)' (\(sessions?.source.rawValue ?? "session")) has no usable member and sticky_session_force is set, so no failover (\(tried)\(memberStates(lb, shared: shared))) → 503"
+        } else if let lastResult, case .rejectedStatus = lastResult.outcome.result {
             report.failureLine = "lb \(lb.name): all members answered a fail_on_status code (\(failedOver.joined(separator: ", "))) → 503"
         } else {
             let tried = failedOver.isEmpty ? "no usable member" : "tried \(failedOver.joined(separator: ", "))"

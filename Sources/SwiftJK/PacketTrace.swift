@@ -2,8 +2,9 @@ import AJP13
 import JKClient
 
 /// `JkLogLevel trace`: a summary line per AJP packet, then a hex dump of its first 1024 bytes
-/// (16 per line, offset, hex, ASCII — the layout of mod_jk's dumps). The worker's secret is
-/// masked before anything is formatted.
+/// (16 per line, offset, hex, ASCII — the layout of mod_jk's dumps). The worker's secret, and
+/// the values of Authorization, Cookie and Set-Cookie headers, are masked before anything is
+/// formatted.
 enum PacketTrace {
     static func attach(to connection: AJPConnection, worker: String, secret: String?, log: JKLog) {
         guard log.enabled(.trace) else {
@@ -14,6 +15,7 @@ enum PacketTrace {
         connection.tracer = { outgoing, packet in
             var bytes = Array(packet)
             if !secretBytes.isEmpty { mask(secretBytes, in: &bytes) }
+            CredentialMask.apply(to: &bytes, outgoing: outgoing)
             let type = bytes.count > 4 ? describe(bytes[4], outgoing: outgoing) : (bytes.count == 4 ? "empty body packet" : "?")
             log.trace("\(outgoing ? "→" : "←") \(worker): \(type), \(bytes.count) bytes")
             for line in dump(bytes.prefix(1024)) { log.trace(line) }
@@ -64,5 +66,71 @@ enum PacketTrace {
             offset += 16
         }
         return lines
+    }
+}
+
+/// Overwrites credential header values in a packet with `*`, walking the AJP layout with bounds
+/// checks (a malformed packet is left as it is, never trapped on).
+///
+/// FORWARD_REQUEST: AB-less magic 0x1234, length, type 2, method, then protocol, req_uri,
+/// remote_addr, remote_host, server_name (strings), server_port (2), is_ssl (1), header count
+/// (2), headers. SEND_HEADERS: 'AB', length, type 4, status (2), reason (string), header count
+/// (2), headers. A header name is a 0xA0xx code or a string; a string is a 2-byte length
+/// (0xFFFF = null), the bytes and a NUL.
+enum CredentialMask {
+    static let requestCodes: Set<UInt16> = [0xA005, 0xA009, 0xA00A]      // authorization, cookie, cookie2
+    static let responseCodes: Set<UInt16> = [0xA008, 0xA009]             // set-cookie, set-cookie2
+    static let requestNames: Set<String> = ["authorization", "proxy-authorization", "cookie", "cookie2"]
+    static let responseNames: Set<String> = ["set-cookie", "set-cookie2"]
+
+    static func apply(to bytes: inout [UInt8], outgoing: Bool) {
+        guard bytes.count > 5 else { return }
+        var at = 5
+        func int16() -> Int? {
+            guard at + 2 <= bytes.count else { return nil }
+            defer { at += 2 }
+            return Int(bytes[at]) << 8 | Int(bytes[at + 1])
+        }
+        /// Skips a string; returns the range of its bytes (nil for a null string or a bad one).
+        func string() -> Range<Int>?? {
+            guard let length = int16() else { return .none }
+            if length == 0xFFFF { return .some(nil) }
+            guard at + length + 1 <= bytes.count else { return .none }
+            defer { at += length + 1 }
+            return .some(at..<(at + length))
+        }
+        let codes: Set<UInt16>
+        let names: Set<String>
+        if outgoing {
+            guard bytes[4] == PacketType.forwardRequest.rawValue else { return }
+            at = 6                                   // type, method
+            for _ in 0..<5 { guard case .some = string() else { return } }
+            at += 3                                  // server_port, is_ssl
+            codes = requestCodes
+            names = requestNames
+        } else {
+            guard bytes[4] == PacketType.sendHeaders.rawValue else { return }
+            at = 7                                   // type, status
+            guard case .some = string() else { return }
+            codes = responseCodes
+            names = responseNames
+        }
+        guard let count = int16() else { return }
+        for _ in 0..<count {
+            guard at + 2 <= bytes.count else { return }
+            let secret: Bool
+            if bytes[at] == 0xA0 {
+                let code = UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
+                at += 2
+                secret = codes.contains(code)
+            } else {
+                guard case .some(let name) = string() else { return }
+                secret = name.map { names.contains(String(decoding: bytes[$0], as: UTF8.self).lowercased()) } ?? false
+            }
+            guard case .some(let value) = string() else { return }
+            if secret, let value {
+                for index in value { bytes[index] = UInt8(ascii: "*") }
+            }
+        }
     }
 }

@@ -37,6 +37,13 @@ struct SessionRouteExtractorTests {
         #expect(Self.extract(cookies: ["JSESSIONID=A.x", "JSESSIONID=B.y"])?.ids == ["A.x", "B.y"])
     }
 
+    @Test func emptyIdsAreIgnoredAndTheNextSourceTried() {
+        #expect(Self.extract(cookies: ["JSESSIONID=; other=1"]) == nil)
+        #expect(Self.extract(cookies: ["JSESSIONID=\"\""]) == nil)
+        #expect(Self.extract(uri: "/a;jsessionid=", cookies: ["JSESSIONID=C.was2"])?.ids == ["C.was2"])
+        #expect(Self.extract(cookies: ["JSESSIONID=; JSESSIONID=D.was1"])?.ids == ["D.was1"])
+    }
+
     @Test func emptyPathIdIsIgnored() {
         #expect(Self.extract(uri: "/a;jsessionid=") == nil)
     }

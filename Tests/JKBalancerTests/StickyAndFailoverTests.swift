@@ -204,6 +204,18 @@ struct StickyAndFailoverTests {
         #expect(runtime[0].lbValue == 42)
     }
 
+    @Test func probeSuccessOnABusyMemberOnlyEndsBusy() {
+        let balancer = Self.twoNodes
+        var runtime = balancer.initialRuntime()
+        runtime[0].state = .busy
+        runtime[0].replyTimeouts = 2
+        runtime[0].firstErrorTime = 5
+        #expect(balancer.recordProbeSuccess(member: 0, runtime: &runtime) == nil)
+        #expect(runtime[0].state == .ok)
+        #expect(runtime[0].replyTimeouts == 2)
+        #expect(runtime[0].firstErrorTime == 5)
+    }
+
     @Test func decayHalvesPerElapsedInterval() {
         let balancer = Self.twoNodes
         var runtime = balancer.initialRuntime()
