@@ -158,11 +158,18 @@ extension Balancer {
     }
 
     /// No free connection for `member` within `connection_acquire_timeout`: busy, try another.
+    /// The chosen member had no free connection in this child: the request never reached it, so
+    /// what `commit` counted for it (lb_value, sessions, elected) is taken back — under Busyness
+    /// an unreturned increment would stay forever.
     public func recordBusy<M: MutableCollection & RandomAccessCollection>(
-        member: Int, runtime: inout M, local: inout RequestMemberStates
+        member: Int, runtime: inout M, local: inout RequestMemberStates, request: BalancingRequest
     ) where M.Element == MemberRuntime, M.Index == Int {
         let position = runtime.startIndex + member
         var record = runtime[position]
+        let increment = method.increment(lbMult: record.lbMult, hasSession: request.hasSession, stateless: request.stateless)
+        record.lbValue = record.lbValue >= increment ? record.lbValue &- increment : 0
+        if !request.hasSession && !request.stateless && record.sessions > 0 { record.sessions &-= 1 }
+        if record.elected > 0 { record.elected &-= 1 }
         record.busy = max(0, record.busy &- 1)
         if record.state != .error { record.state = .busy }
         runtime[position] = record

@@ -136,7 +136,7 @@ enum LoadBalancerService {
             let stateChange: StateChange? = shared.withBalancer(lb.sharedSlot) { record, members in
                 record.busy = max(0, record.busy &- 1)
                 if result.poolExhausted {
-                    balancer.recordBusy(member: choice.member, runtime: &members, local: &local)
+                    balancer.recordBusy(member: choice.member, runtime: &members, local: &local, request: balancing)
                     return nil
                 }
                 members[choice.member].bytesRead &+= UInt64(max(0, result.outcome.bytesToClient))
@@ -147,7 +147,9 @@ enum LoadBalancerService {
             } ?? nil
             if let stateChange {
                 let cause = failureCause(result)
-                Maintenance.logChange(stateChange, lb: lb, configuration: configuration, log: log, via: "a request", cause: cause)
+                Maintenance.logChange(
+                    stateChange, lb: lb, configuration: configuration, log: log, via: "a request", cause: cause,
+                    probed: result.cause.isCuredByCPONG)
             }
             report.route = member.route
             report.why = why(choice, balancer: balancer, failedOver: failedOver)

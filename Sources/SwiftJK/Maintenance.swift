@@ -65,7 +65,12 @@ enum Maintenance {
     }
 
     /// One info line per member state change, with its cause.
-    static func logChange(_ change: StateChange, lb: LBPlan, configuration: Configuration, log: JKLog, via: String, cause: String? = nil) {
+    /// `probed`: whether the watchdog's CPING may end this error (not after fail_on_status,
+    /// reply timeouts or protocol errors, which wait for recover_time).
+    static func logChange(
+        _ change: StateChange, lb: LBPlan, configuration: Configuration, log: JKLog, via: String, cause: String? = nil,
+        probed: Bool = true
+    ) {
         guard change.member < lb.memberWorkers.count else { return }
         let planIndex = lb.memberWorkers[change.member]
         guard case .ajp(let ajp) = configuration.plans[planIndex] else { return }
@@ -78,7 +83,8 @@ enum Maintenance {
             log.debug("\(who) still ERR after \(via): \(cause ?? "failed")")
         case .error:
             let interval = configuration.jk.global.watchdogInterval ?? Watchdog.defaultInterval
-            let next = interval > 0 ? "next probe in \(interval) s" : "retried after recover_time \(lb.balancer.settings.recoverTime)"
+            let next = interval > 0 && probed
+                ? "next probe in \(interval) s" : "retried after recover_time \(lb.balancer.settings.recoverTime)"
             log.info("\(who) ERR: \(cause ?? "failed"); \(next)")
         case .recovering:
             log.info("\(who) ERR/REC: recover_time passed, the next request will try it")

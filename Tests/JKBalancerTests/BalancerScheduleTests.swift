@@ -93,6 +93,23 @@ struct BalancerScheduleTests {
         #expect(runtime[0].lbValue == 0)
     }
 
+    @Test(arguments: [LoadBalancingMethodKind.busyness, .requests, .sessions])
+    func aRequestThatFoundNoFreeConnectionIsNotCounted(method: LoadBalancingMethodKind) {
+        let balancer = Self.balancer([1, 1], method: method)
+        var runtime = balancer.initialRuntime()
+        var offset = 0
+        let request = BalancingRequest()
+        let choice = balancer.choose(runtime: runtime, request: request, local: RequestMemberStates(), offset: &offset)
+        if let choice { balancer.commit(choice, runtime: &runtime, request: request) }
+        var local = RequestMemberStates()
+        balancer.recordBusy(member: 0, runtime: &runtime, local: &local, request: request)
+        #expect(runtime[0].lbValue == 0)
+        #expect(runtime[0].sessions == 0)
+        #expect(runtime[0].elected == 0)
+        #expect(runtime[0].busy == 0)
+        #expect(runtime[0].state == .busy)
+    }
+
     @Test func trafficCountsBytes() {
         let balancer = Self.balancer([1, 2], method: .traffic)
         var runtime = balancer.initialRuntime()
