@@ -290,6 +290,13 @@ class Tomcat:
         self.timings["precompile"] = time.monotonic() - t0
         return self.timings["precompile"]
 
+    def start_ready(self, timeout=60):
+        """start(), wait_ready(), precompile(): a node ready for tests. Returns self."""
+        self.start()
+        self.wait_ready(timeout)
+        self.precompile()
+        return self
+
     def stop(self, grace=15.0):
         """SIGTERM (Tomcat's shutdown hook stops it cleanly; a cluster member leaves), SIGKILL
         after `grace` s. Returns "TERM", "KILL" or "gone"."""

@@ -41,10 +41,7 @@ def setup_module():
     so = module_so()
     if not os.path.isfile(REFERENCE_MODULE):
         raise SkipTest("reference module missing: %s" % REFERENCE_MODULE)
-    TC = Tomcat("diff", "tc1", secret=SECRET)
-    TC.start()
-    TC.wait_ready(60)
-    TC.precompile()
+    TC = Tomcat("diff", "tc1", secret=SECRET).start_ready()
     workers = "worker.list=worker1\n" + "\n".join(ajp13_worker_lines(TC, name="worker1")) + "\n"
     SWIFT = Httpd(so, name="httpd-swiftjk", workers_properties=workers,
                   jk_directives="JkMount /*.jsp worker1")

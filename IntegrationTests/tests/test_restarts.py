@@ -62,10 +62,7 @@ def setup_module():
     global TC
     require_tools()
     module_so()
-    TC = Tomcat("restarts", "tc1", secret=SECRET)
-    TC.start()
-    TC.wait_ready(60)
-    TC.precompile()
+    TC = Tomcat("restarts", "tc1", secret=SECRET).start_ready()
 
 
 def teardown_module():
