@@ -20,6 +20,8 @@ var targets: [Target] = [
     .target(name: "JKConfig", dependencies: ["JKCore", "JKBalancer"]),
     .target(name: "JKBalancer", dependencies: ["JKCore"]),
     .target(name: "JKPool", dependencies: ["JKCore"]),
+    // The status worker: commands, access rules, updates and every output format, over values.
+    .target(name: "JKStatus", dependencies: ["JKCore", "JKBalancer"]),
     // The I/O edge: the only target that makes syscalls.
     .target(name: "JKPosix", dependencies: ["JKCore"]),
     // The imperative shell for one AJP worker; talks to a ByteStream, not to sockets.
@@ -32,7 +34,7 @@ var targets: [Target] = [
     .target(
         name: "SwiftJK",
         dependencies: [
-            "AJP13", "JKCore", "JKConfig", "JKBalancer", "JKPool", "JKPosix", "JKClient", "JKSync", "CSwiftJKABI",
+            "AJP13", "JKCore", "JKConfig", "JKBalancer", "JKPool", "JKPosix", "JKClient", "JKSync", "JKStatus", "CSwiftJKABI",
         ]),
     // `swiftjk check`: the configuration checker.
     .executableTarget(name: "swiftjk", dependencies: ["JKConfig", "JKPosix", "SwiftJK"]),
@@ -48,6 +50,7 @@ var targets: [Target] = [
     .testTarget(name: "JKConfigTests", dependencies: ["JKConfig", "JKCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "JKBalancerTests", dependencies: ["JKBalancer", "JKCore"]),
     .testTarget(name: "JKPoolTests", dependencies: ["JKPool", "JKCore"]),
+    .testTarget(name: "JKStatusTests", dependencies: ["JKStatus", "JKBalancer", "JKCore"]),
     .testTarget(name: "JKSyncTests", dependencies: ["JKSync"]),
     .testTarget(name: "JKPosixTests", dependencies: ["JKPosix", "JKTestSupport"]),
     .testTarget(name: "JKClientTests", dependencies: ["JKClient", "JKCore", "AJP13", "JKPosix", "JKTestSupport"]),

@@ -90,8 +90,8 @@ def main():
     record()
     say("  both up and clustered in %.1f s" % cluster.timings["start_total"])
     port = args.port if not ports.is_listening(args.port) else ports.free_port()
-    httpd = Httpd(args.module, port=port, workers_properties=cluster.workers_properties(),
-                  jk_directives="JkMount /*.jsp worker1\nJkLogLevel info", name="httpd")
+    httpd = Httpd(args.module, port=port, workers_properties=cluster.workers_properties(status_worker="jkstatus"),
+                  jk_directives="JkMount /*.jsp worker1\nJkMount /jkstatus jkstatus\nJkLogLevel info", name="httpd")
     rc, out = httpd.configtest()
     if rc != 0:
         say("apache2 -t failed:\n" + out)
@@ -145,6 +145,8 @@ def main():
     visit()
     say()
     say("Try it yourself: %s   (a browser keeps the session cookie)" % url)
+    say("The status page: %s   (drain, stop or activate a member; also ?mime=txt, prop, xml, json, prometheus)"
+        % httpd.url("/jkstatus"))
     say("The jk log:       tail -f %s" % jk_log)
     if args.no_wait:
         shutdown()

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what SwiftJK needs on Debian 12 and is missing: httpd with its headers, Debian's
 # mod_jk (the reference for differential tests), Tomcat 10 from Debian's packages, and the
-# load/test tools. The system apache2 service is not started (policy-rc.d during the install).
+# load/test tools (promtool from prometheus for the status worker's metrics; headless chromium
+# with chromium-driver and python3-selenium for the status page's browser test). The system
+# apache2 and prometheus services are not started (policy-rc.d during the install).
 set -euo pipefail
 packages=(apache2 apache2-dev apache2-utils libapache2-mod-jk tomcat10-user tomcat10-common libtomcat10-java
-          curl wrk iproute2 openssl python3)
+          curl wrk iproute2 openssl python3
+          prometheus chromium chromium-driver python3-selenium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -277,7 +277,7 @@ def test_client_abort_mid_response():
         "expected exactly one info line matching %r, got %s" % (want, lines)
     assert not [l for l in lines if " ERR" in l.msg or l.level in ("error", "emerg")], lines
     # The member is not in error: the status worker says so, and it serves the next request.
-    status = http.get("http://127.0.0.1:%d/jkstatus" % H.port).text
+    status = http.get("http://127.0.0.1:%d/jkstatus?mime=txt" % H.port).text
     member = [l for l in status.splitlines() if l.startswith("Member: name=s1 ")]
     note("status: %s" % member)
     assert member and " state=OK " in member[0] and " errors=0 " in member[0] and " client_errors=1 " in member[0], member

@@ -15,6 +15,7 @@ jvmRoute is was2 and vice versa.
     Tomcat there must have, and what to do when the mismatch warning shows up.
 """
 
+import json
 import os
 import pathlib
 import re
@@ -72,9 +73,11 @@ def info_lines():
 
 
 def status_members():
-    text = http.get("http://127.0.0.1:%d/jkstatus" % H.port).text
-    return {m.group(1): line for line in text.splitlines()
-            if (m := re.match(r"Member: name=(\w+) ", line))}
+    """Each member's status as one `key=value …` line, from the status worker's json (SwiftJK's
+    route_mismatches count is in json, not in mod_jk's txt keys)."""
+    status = json.loads(http.get("http://127.0.0.1:%d/jkstatus?mime=json" % H.port).text)
+    return {m["name"]: " ".join("%s=%s" % (k, v) for k, v in m.items())
+            for lb in status["balancers"] for m in lb["members"]}
 
 
 def counter(jar):

@@ -425,6 +425,7 @@ static int jk_handler(request_rec *r)
     view.header_only = r->header_only;
     view.request_line = r->the_request;
     view.canonical_name = r->server->server_hostname;
+    view.server_description = ap_get_server_description();
     rc = sjk_handle(&view, conf->runtime);
     return rc == 0 ? OK : rc;
 }

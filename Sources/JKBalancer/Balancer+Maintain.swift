@@ -82,3 +82,33 @@ extension Balancer {
         return (changes, nonError)
     }
 }
+
+extension Balancer {
+    /// The drain deadline (HAProxy's drain → maint): a Disabled member with a `drain_timeout`
+    /// that has served no sticky request for that long (counted from the later of the
+    /// disabling and its last sticky request) becomes Stopped. Returns the members stopped.
+    /// Cheap and lock-friendly: called on every watchdog tick, not only at global maintenance.
+    public func stopDrained<M: MutableCollection & RandomAccessCollection>(
+        runtime: inout M, now: Timestamp
+    ) -> [Int] where M.Element == MemberRuntime, M.Index == Int {
+        var stopped: [Int] = []
+        for index in members.indices where index < runtime.count {
+            let position = runtime.startIndex + index
+            guard runtime[position].activation == .disabled else {
+                runtime[position].disabledSince = 0
+                continue
+            }
+            if runtime[position].disabledSince == 0 { runtime[position].disabledSince = now.milliseconds }
+            let timeout = members[index].drainTimeout.value
+            guard timeout > 0 else { continue }
+            let quietSince = max(runtime[position].disabledSince, runtime[position].lastStickyTime)
+            if now.milliseconds &- quietSince >= timeout {
+                runtime[position].activation = .stopped
+                runtime[position].disabledSince = 0
+                runtime[position].changed |= OperatorChange.activation
+                stopped.append(index)
+            }
+        }
+        return stopped
+    }
+}

@@ -83,13 +83,15 @@ extension Balancer {
     /// The side effects of sending a request to `member` (inside the lock, right after `choose`):
     /// recover → probe, `lb_value` increment, sessions, elected, busy.
     public func commit<M: MutableCollection & RandomAccessCollection>(
-        _ choice: Choice, runtime: inout M, request: BalancingRequest
+        _ choice: Choice, runtime: inout M, request: BalancingRequest, now: Timestamp
     ) where M.Element == MemberRuntime, M.Index == Int {
         let position = runtime.startIndex + choice.member
         var record = runtime[position]
         if record.state == .recovering { record.state = .probing }
-        record.lbValue &+= method.increment(lbMult: record.lbMult, hasSession: request.hasSession, stateless: request.stateless)
+        let increment = method.increment(lbMult: record.lbMult, hasSession: request.hasSession, stateless: request.stateless)
+        record.lbValue &+= increment &* slowStartFactor(choice.member, record, now: now)
         if !request.hasSession && !request.stateless { record.sessions &+= 1 }
+        if choice.isSticky { record.lastStickyTime = now.milliseconds }
         record.elected &+= 1
         record.busy &+= 1
         if record.busy > record.maxBusy { record.maxBusy = record.busy }
@@ -110,6 +112,7 @@ extension Balancer {
         if record.state != .error { record.state = .ok }
         switch result {
         case .success:
+            if before.isError { markReturned(&record, now: now) }
             record.state = .ok
             record.firstErrorTime = 0
             record.lastErrorTime = 0
@@ -176,10 +179,33 @@ extension Balancer {
         local.markBusy(member)
     }
 
+    /// Slow start: while a returning member ramps up, each request it takes counts as
+    /// `slow_start / elapsed` requests (at most `slowStartMaximumFactor`), so its share of new
+    /// requests grows from about 1/20 of its lbfactor to all of it over the ramp. Methods whose
+    /// value is not a request count (Traffic, Busyness) are not ramped.
+    public func slowStartFactor(_ member: Int, _ record: MemberRuntime, now: Timestamp) -> UInt64 {
+        guard member < members.count, record.rampStart > 0 else { return 1 }
+        let ramp = members[member].slowStart.value
+        let elapsed = now.milliseconds &- record.rampStart
+        guard ramp > 0, elapsed >= 0, elapsed < ramp else { return 1 }
+        let floor = max(ramp / Self.slowStartMaximumFactor, 1)
+        return UInt64(max(1, min(Self.slowStartMaximumFactor, ramp / max(elapsed, floor))))
+    }
+
+    /// The weight of a request on a member that has just come back (see `slowStartFactor`).
+    public static let slowStartMaximumFactor: Int64 = 20
+
+    /// A member comes back (from error or Stopped): starts its slow-start ramp and counts the
+    /// recovery.
+    func markReturned(_ record: inout MemberRuntime, now: Timestamp) {
+        record.rampStart = now.milliseconds
+        record.recoveries &+= 1
+    }
+
     /// A health probe (CPING from the watchdog) succeeded: the member takes requests again at
     /// once, starting at the current maximum lb_value so it is not flooded.
     public func recordProbeSuccess<M: MutableCollection & RandomAccessCollection>(
-        member: Int, runtime: inout M
+        member: Int, runtime: inout M, now: Timestamp
     ) -> StateChange? where M.Element == MemberRuntime, M.Index == Int {
         let position = runtime.startIndex + member
         let before = runtime[position].state
@@ -194,6 +220,7 @@ extension Balancer {
             runtime[position].lbValue = runtime.reduce(0) { max($0, $1.lbValue) }
         }
         runtime[position].state = .ok
+        markReturned(&runtime[position], now: now)
         runtime[position].replyTimeouts = 0
         runtime[position].firstErrorTime = 0
         runtime[position].lastErrorTime = 0

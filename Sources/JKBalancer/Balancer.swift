@@ -21,12 +21,21 @@ public struct Balancer: Sendable {
         /// `busy_limit`: with this many requests in flight (across children) the member is
         /// treated as busy; 0 = no limit.
         public var busyLimit: Int
+        /// `slow_start`: after coming back from error or Stopped, the member's share of new
+        /// requests ramps from nothing to its lbfactor over this time; 0 = at once.
+        public var slowStart: Milliseconds
+        /// `drain_timeout`: a Disabled member that served no sticky request for this long
+        /// becomes Stopped by itself; 0 = never.
+        public var drainTimeout: Milliseconds
 
         public init(
             name: String, route: String? = nil, domain: String = "", redirect: String = "", distance: Int = 0,
-            lbFactor: Int = 1, activation: Activation = .active, busyLimit: Int = 0
+            lbFactor: Int = 1, activation: Activation = .active, busyLimit: Int = 0, slowStart: Milliseconds = .zero,
+            drainTimeout: Milliseconds = .zero
         ) {
             self.busyLimit = max(0, busyLimit)
+            self.slowStart = slowStart
+            self.drainTimeout = drainTimeout
             self.name = name
             self.route = route ?? name
             self.domain = domain
@@ -48,7 +57,40 @@ public struct Balancer: Sendable {
         public var maxReplyTimeouts = 0
         /// `worker.maintain`: the global maintenance period.
         public var maintainInterval = Milliseconds.seconds(60)
+        /// `retries`: rounds over the members.
+        public var retries = 2
+        /// `lock=P`: shown and editable for compatibility; SwiftJK always locks the records.
+        public var pessimisticLock = false
         public init() {}
+
+        /// These settings as the shared record holds them.
+        public var shared: SharedSettings {
+            var record = SharedSettings()
+            record.retries = Int32(clamping: retries)
+            record.maxReplyTimeouts = Int32(clamping: maxReplyTimeouts)
+            record.recoverTime = recoverTime.value
+            record.errorEscalationTime = errorEscalationTime.value
+            record.stickySession = stickySession ? 1 : 0
+            record.stickySessionForce = stickySessionForce ? 1 : 0
+            record.methodRaw = UInt8(LoadBalancingMethodKind.allCases.firstIndex(of: method) ?? 0)
+            record.pessimisticLock = pessimisticLock ? 1 : 0
+            return record
+        }
+
+        /// These settings with the shared record's values.
+        public func applying(_ record: SharedSettings) -> Settings {
+            var settings = self
+            settings.retries = max(1, Int(record.retries))
+            settings.maxReplyTimeouts = max(0, Int(record.maxReplyTimeouts))
+            settings.recoverTime = Milliseconds(max(0, record.recoverTime))
+            settings.errorEscalationTime = Milliseconds(max(0, record.errorEscalationTime))
+            settings.stickySession = record.stickySession != 0
+            settings.stickySessionForce = record.stickySessionForce != 0
+            let methods = LoadBalancingMethodKind.allCases
+            settings.method = Int(record.methodRaw) < methods.count ? methods[Int(record.methodRaw)] : .requests
+            settings.pessimisticLock = record.pessimisticLock != 0
+            return settings
+        }
     }
 
     public let name: String
@@ -90,8 +132,30 @@ public struct Balancer: Sendable {
             runtime.activation = members[index].activation
             runtime.lbFactor = UInt32(clamping: members[index].lbFactor)
             runtime.lbMult = mults[index]
+            runtime.distance = Int32(clamping: members[index].distance)
             return runtime
         }
+    }
+
+    /// The members' text settings as the shared records hold them.
+    public func initialLabels() -> [MemberLabels] {
+        members.map { MemberLabels(route: $0.route, domain: $0.domain, redirect: $0.redirect) }
+    }
+
+    /// This balancer with the runtime-editable settings of the shared records (status worker
+    /// changes made in any child): route, domain, redirect, distance, lbfactor, activation and
+    /// the lb settings. Allocates: call it only when the shared sequence moved.
+    public func applying(settings record: SharedSettings, runtime: [MemberRuntime], labels: [MemberLabels]) -> Balancer {
+        var updated = members
+        for index in updated.indices where index < runtime.count && index < labels.count {
+            updated[index].route = labels[index].route.string
+            updated[index].domain = labels[index].domain.string
+            updated[index].redirect = labels[index].redirect.string
+            updated[index].distance = Int(runtime[index].distance)
+            updated[index].lbFactor = max(1, Int(runtime[index].lbFactor))
+            updated[index].activation = runtime[index].activation
+        }
+        return Balancer(name: name, members: updated, settings: settings.applying(record))
     }
 
     /// The member whose route is exactly `route` (byte comparison, as mod_jk's strcmp).

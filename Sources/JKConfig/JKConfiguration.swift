@@ -21,6 +21,8 @@ public struct ServerSettings: Sendable {
     public var stripSession: ServerDirectives.StripSession?
     public var extractSSL: Bool
     public var indicators: Indicators
+    /// The server's ServerName (status worker "Map:" lines); "" when httpd gave none.
+    public var name: String = ""
 }
 
 /// The whole SwiftJK configuration of one httpd: global settings, each server's effective
@@ -110,7 +112,7 @@ public struct JKConfiguration: Sendable {
                     envVars: envVars,
                     stripSession: own.stripSession ?? main.stripSession,
                     extractSSL: own.extractSSL ?? main.extractSSL ?? true,
-                    indicators: indicators))
+                    indicators: indicators, name: server.name))
         }
         let configuration = JKConfiguration(global: global, servers: settings, workers: workers, workerMounts: workerMounts)
         diagnostics += configuration.mountDiagnostics()

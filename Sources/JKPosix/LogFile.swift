@@ -107,6 +107,32 @@ public enum Files {
 
     public static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 
+    /// Replaces `path` with `text` (written to a temporary file, then renamed), mode 0600.
+    public static func writeText(_ path: String, _ text: String) throws(FileError) {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileError(path: temporary, operation: "create", errno: errno) }
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + done }, bytes.count - done) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                _ = Glibc.close(fd)
+                Glibc.unlink(temporary)
+                throw FileError(path: temporary, operation: "write", errno: code)
+            }
+            done += count
+        }
+        _ = Glibc.close(fd)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            Glibc.unlink(temporary)
+            throw FileError(path: path, operation: "rename into place", errno: code)
+        }
+    }
+
     /// The process environment, for `$(VAR)` fallback in workers.properties.
     public static func environment() -> [String: String] {
         var result: [String: String] = [:]

@@ -73,3 +73,22 @@ public struct LogStampFormat: Sendable {
     }
 }
 
+
+/// Local civil time as the status worker prints it.
+public enum CivilTime {
+    /// `("20261205075533", "+0000")` for the given Unix time, in the local time zone.
+    public static func local(_ seconds: Int) -> (datetime: String, zone: String) {
+        var time = time_t(seconds)
+        var parts = tm()
+        localtime_r(&time, &parts)
+        var text: [UInt8] = []
+        for (value, width) in [(Int(parts.tm_year) + 1900, 4), (Int(parts.tm_mon) + 1, 2), (Int(parts.tm_mday), 2), (Int(parts.tm_hour), 2), (Int(parts.tm_min), 2), (Int(parts.tm_sec), 2)] {
+            LogStampFormat.appendPadded(value, width: width, to: &text)
+        }
+        let offset = Int(parts.tm_gmtoff) / 60
+        var zone: [UInt8] = [offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")]
+        LogStampFormat.appendPadded(abs(offset) / 60, width: 2, to: &zone)
+        LogStampFormat.appendPadded(abs(offset) % 60, width: 2, to: &zone)
+        return (String(decoding: text, as: UTF8.self), String(decoding: zone, as: UTF8.self))
+    }
+}

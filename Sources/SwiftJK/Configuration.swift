@@ -105,7 +105,8 @@ final class Configuration: @unchecked Sendable {
                 return Balancer.Member(
                     name: member, route: ajp.route ?? member, domain: ajp.domain, redirect: ajp.redirect,
                     distance: ajp.distance, lbFactor: ajp.lbFactor,
-                    activation: ajp.port == 0 ? .stopped : ajp.activation, busyLimit: ajp.busyLimit)
+                    activation: ajp.port == 0 ? .stopped : ajp.activation, busyLimit: ajp.busyLimit,
+                    slowStart: ajp.slowStart ?? settings.slowStart, drainTimeout: ajp.drainTimeout ?? settings.drainTimeout)
             }
             var balancerSettings = Balancer.Settings()
             balancerSettings.method = settings.method
@@ -115,6 +116,8 @@ final class Configuration: @unchecked Sendable {
             balancerSettings.errorEscalationTime = settings.errorEscalationTime ?? Milliseconds(settings.recoverTime.value / 2)
             balancerSettings.maxReplyTimeouts = settings.maxReplyTimeouts
             balancerSettings.maintainInterval = workers.maintainInterval
+            balancerSettings.retries = settings.retries
+            balancerSettings.pessimisticLock = settings.pessimisticLock
             let balancer = Balancer(name: name, members: members, settings: balancerSettings)
             index[name] = plans.count
             plans.append(.lb(LBPlan(name: name, settings: settings, balancer: balancer, memberWorkers: memberIndices, sharedSlot: slot)))
@@ -172,7 +175,9 @@ final class Configuration: @unchecked Sendable {
             let base = jk.global.shmFile.map { startup.resolve($0) } ?? runtimeFile("jk-runtime-status")
             let path = "\(base).\(startup.parentPID)"
             do {
-                shared = try SharedBalancerState(path: path, balancers: balancers)
+                let state = try SharedBalancerState(path: path, balancers: balancers)
+                for line in state.carriedOver { mainLog.info("status worker change \(line)") }
+                shared = state
             } catch {
                 problems.append("JkShmFile: \(error.description). Balancer state cannot be shared between children; fix the path or its permissions")
             }

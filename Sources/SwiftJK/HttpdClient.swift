@@ -111,14 +111,20 @@ final class HttpdClient: ClientSide {
         }
     }
 
-    /// A response made here (status worker): one Content-Type header and a body.
-    func sendSimpleResponse(status: Int, contentType: String, body: UnsafeRawBufferPointer) throws(ClientError) {
+    /// A response made here (status worker): Content-Type, `headers` and a body.
+    func sendSimpleResponse(
+        status: Int, contentType: String, headers: [(String, String)] = [], body: UnsafeRawBufferPointer
+    ) throws(ClientError) {
         self.status = status
         guard let start = host.pointee.start_response else { return }
-        let rc = "Content-Type".withCString { name in
-            contentType.withCString { value in
-                var header = sjk_header(name: name, value: value)
-                return start(request, Int32(status), nil, &header, 1)
+        extraHeaders = headers
+        defer { extraHeaders = [] }
+        let rc: Int32 = withUnsafeTemporaryAllocation(of: sjk_header.self, capacity: 1 + headers.count) { list in
+            "Content-Type".withCString { name in
+                contentType.withCString { value in
+                    list[0] = sjk_header(name: name, value: value)
+                    return withExtraHeaders(list, 1) { count in start(request, Int32(status), nil, list.baseAddress, Int32(count)) }
+                }
             }
         }
         if rc != 0 {

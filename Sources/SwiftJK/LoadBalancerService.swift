@@ -20,12 +20,12 @@ enum LoadBalancerService {
             report.httpStatus = 503
             return report
         }
-        let balancer = lb.balancer
+        var (sequence, balancer) = lb.current
         let settings = lb.settings
         // Session ids, unless stickiness is off for this lb, this mount or this request.
         let stickyIgnore = facts.stickyIgnore ?? extensions?.stickyIgnore ?? false
         var sessions: SessionIdentifiers?
-        if settings.stickySession && !stickyIgnore {
+        if balancer.settings.stickySession && !stickyIgnore {
             sessions = SessionRouteExtractor.extract(
                 jkRoute: facts.jkRoute, uri: Substring(facts.unparsedURI.prefix { $0 != "?" }), cookieHeaders: facts.cookieHeaders,
                 sessionPath: extensions?.sessionPath ?? settings.sessionPath,
@@ -41,7 +41,8 @@ enum LoadBalancerService {
         var forcedOnce = false
         var attemptsInRound = 0
         var round = 0
-        let perRound = min(balancer.members.count, max(1, settings.lbRetries))
+        var perRound = min(balancer.members.count, max(1, settings.lbRetries))
+        var pulls = 0
         var firstMember: Int?
         var lastMember: Int?
         defer { setNotes(httpd, lb: lb, shared: shared, first: firstMember, last: lastMember) }
@@ -52,7 +53,7 @@ enum LoadBalancerService {
         while true {
             if attemptsInRound >= perRound {
                 round += 1
-                if round >= settings.retries { break }
+                if round >= balancer.settings.retries { break }
                 // Another round (mod_jk: up to `retries` rounds of min(members, lb_retries)):
                 // at once when a member not tried yet is usable; after retry_interval when only
                 // busy members are left; not at all when every other member is in error.
@@ -68,7 +69,13 @@ enum LoadBalancerService {
             let now = SystemClock.now()
             var choiceMade: Choice?
             var maintenance: [StateChange]?
+            var stale = false
             shared.withBalancer(lb.sharedSlot) { record, members in
+                // An operator changed settings (status worker, any child): pull them first.
+                if record.sequence != sequence && pulls < 3 {
+                    stale = true
+                    return
+                }
                 // BUSY is a child's pool running out; a child with a free connection takes the
                 // member back (mod_jk does the same at the start of its lb service).
                 for index in 0..<min(members.count, lb.memberWorkers.count)
@@ -80,10 +87,16 @@ enum LoadBalancerService {
                 choiceMade = balancer.choose(runtime: members, request: balancing, local: local, offset: &rotation)
                 offset.value.store(rotation, ordering: .relaxed)
                 if let choice = choiceMade {
-                    balancer.commit(choice, runtime: &members, request: balancing)
+                    balancer.commit(choice, runtime: &members, request: balancing, now: now)
                     record.busy &+= 1
                     if record.busy > record.maxBusy { record.maxBusy = record.busy }
                 }
+            }
+            if stale {
+                pulls += 1
+                (sequence, balancer) = lb.pull(shared)
+                perRound = min(balancer.members.count, max(1, settings.lbRetries))
+                continue
             }
             for change in maintenance ?? [] {
                 Maintenance.logChange(change, lb: lb, configuration: configuration, log: log, via: "maintenance")
@@ -172,6 +185,10 @@ enum LoadBalancerService {
                 }
                 if result.outcome.responseStarted { httpd.resetResponse() }
                 failedOver.append(member.name)
+                shared.withBalancer(lb.sharedSlot) { record, members in
+                    record.failovers &+= 1
+                    members[choice.member].failovers &+= 1
+                }
                 // A member already known in error (tried again by forced recovery) fails quietly.
                 let knownBad = stateChange.map { $0.from.isError } ?? false
                 if log.enabled(knownBad ? .debug : .info), !result.poolExhausted {
@@ -187,7 +204,7 @@ enum LoadBalancerService {
         report.route = nil
         report.why = failedOver.isEmpty ? "no usable member" : "failover from \(failedOver.joined(separator: ",")), none left"
         let sessionRoute = sessions?.ids.lazy.compactMap { SessionIdentifiers.route(of: $0) }.first
-        if settings.stickySessionForce, let sessionRoute {
+        if balancer.settings.stickySessionForce, let sessionRoute {
             if report.requestedRoute == nil {
                 report.requestedRoute = String(sessionRoute)
                 report.routeSource = sessions?.source.rawValue

@@ -10,11 +10,18 @@ enum Maintenance {
         let log = configuration.mainLog
         for plan in configuration.plans {
             guard case .lb(let lb) = plan, let shared = configuration.shared else { continue }
-            let changes = shared.withBalancer(lb.sharedSlot) { balancerRecord, members in
-                lb.balancer.maintainIfDue(runtime: &members, shared: &balancerRecord, now: now)
+            let balancer = lb.pull(shared).balancer
+            let outcome = shared.withBalancer(lb.sharedSlot) { balancerRecord, members -> ([StateChange]?, [Int]) in
+                let drained = balancer.stopDrained(runtime: &members, now: now)
+                if !drained.isEmpty { balancerRecord.sequence &+= 1 }
+                return (balancer.maintainIfDue(runtime: &members, shared: &balancerRecord, now: now), drained)
             }
-            if let changes = changes ?? nil {
+            if let changes = outcome?.0 {
                 for change in changes { logChange(change, lb: lb, configuration: configuration, log: log, via: "maintenance") }
+            }
+            for member in outcome?.1 ?? [] where member < balancer.members.count {
+                let timeout = balancer.members[member].drainTimeout
+                log.info("member \(balancer.members[member].name) of \(lb.name) drained: Disabled with no sticky request for drain_timeout \(timeout), now Stopped (activation DIS → STP)")
             }
             if probe { probeMembers(lb, runtime: runtime, shared: shared, now: now) }
         }
@@ -51,7 +58,7 @@ enum Maintenance {
             let change: StateChange? = shared.withBalancer(lb.sharedSlot) { _, members -> StateChange? in
                 switch result {
                 case .success:
-                    return lb.balancer.recordProbeSuccess(member: member, runtime: &members)
+                    return lb.balancer.recordProbeSuccess(member: member, runtime: &members, now: SystemClock.now())
                 case .failure(let failure):
                     members[member].lastCauseRaw = MemberAttempt.cause(of: failure).rawValue
                     members[member].lastErrorTime = SystemClock.now().milliseconds

@@ -40,6 +40,8 @@ final class RequestFacts: @unchecked Sendable {
     /// `r->the_request` and the server's canonical name (for JkRequestLogFormat).
     var requestLine: String?
     var canonicalName: String?
+    /// httpd's banner ("Apache/2.4.62 (Debian)"), valid during the request (status worker).
+    var serverDescription: UnsafePointer<CChar>?
 
     struct SSLFacts: Sendable, Equatable {
         var cert: String?
@@ -154,6 +156,7 @@ final class RequestFacts: @unchecked Sendable {
         requestID = env(indicators.requestID)
         requestLine = nil
         canonicalName = nil
+        serverDescription = v.server_description
         if server.requestLogFormat != nil {
             requestLine = text(v.request_line)
             canonicalName = text(v.canonical_name)

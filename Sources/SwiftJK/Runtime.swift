@@ -16,6 +16,8 @@ final class Runtime: @unchecked Sendable {
     /// Round-robin start offsets, per balancer slot (per process, as in mod_jk).
     let offsets: [Offset]
     let mounts: MountTables
+    /// When this child started (status worker: a plain ajp13 worker's last reset).
+    let startedAt = SystemClock.now()
     private(set) var watchdog: Watchdog?
     /// With `JkWatchdogInterval 0`: when a request next runs the maintenance (ms), every
     /// `worker.maintain`, as mod_jk's requests do when no watchdog runs.

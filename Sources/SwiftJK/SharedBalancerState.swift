@@ -1,5 +1,6 @@
 import JKBalancer
 import JKPosix
+import JKStatus
 
 /// The lb members' runtime records in the JkShmFile, shared by every child of one httpd
 /// generation, and the short critical sections around them.
@@ -11,6 +12,14 @@ final class SharedBalancerState: @unchecked Sendable {
     struct Slot {
         let balancer: UnsafeMutablePointer<BalancerRuntime>
         let members: UnsafeMutableBufferPointer<MemberRuntime>
+        let labels: UnsafeMutableBufferPointer<MemberLabels>
+    }
+
+    /// One lb's shared records, copied out.
+    struct Snapshot {
+        var balancer: BalancerRuntime
+        var members: [MemberRuntime]
+        var labels: [MemberLabels]
     }
 
     let region: SharedRegion
@@ -23,8 +32,10 @@ final class SharedBalancerState: @unchecked Sendable {
         var size = 0
         for plan in balancers {
             size = aligned(size) + MemoryLayout<BalancerRuntime>.stride
-            size = aligned(size) + MemoryLayout<MemberRuntime>.stride * plan.balancer.members.count
+            size = aligned(size) + MemoryLayout<MemberRuntime>.stride * plan.configured.members.count
+            size = aligned(size) + MemoryLayout<MemberLabels>.stride * plan.configured.members.count
         }
+        size = aligned(size) + MemoryLayout<NonceSlot>.stride * NonceRing.capacity
         region = try SharedRegion.create(path: path, payloadSize: size)
         creator = ProcessIdentity.pid
         var offset = 0
@@ -32,16 +43,102 @@ final class SharedBalancerState: @unchecked Sendable {
         for plan in balancers {
             offset = aligned(offset)
             let balancer = (region.payload + offset).bindMemory(to: BalancerRuntime.self, capacity: 1)
-            balancer.initialize(to: BalancerRuntime())
+            let started = SystemClock.now().milliseconds
+            var record = BalancerRuntime()
+            record.settings = plan.configured.settings.shared
+            record.lastReset = started
+            balancer.initialize(to: record)
             offset = aligned(offset + MemoryLayout<BalancerRuntime>.stride)
-            let count = plan.balancer.members.count
+            let count = plan.configured.members.count
             let members = (region.payload + offset).bindMemory(to: MemberRuntime.self, capacity: count)
             let buffer = UnsafeMutableBufferPointer(start: members, count: count)
-            _ = buffer.initialize(from: plan.balancer.initialRuntime())
-            offset += MemoryLayout<MemberRuntime>.stride * count
-            made.append(Slot(balancer: balancer, members: buffer))
+            _ = buffer.initialize(from: plan.configured.initialRuntime().map { member in
+                var member = member
+                member.lastReset = started
+                return member
+            })
+            offset = aligned(offset + MemoryLayout<MemberRuntime>.stride * count)
+            let labels = (region.payload + offset).bindMemory(to: MemberLabels.self, capacity: count)
+            let labelBuffer = UnsafeMutableBufferPointer(start: labels, count: count)
+            _ = labelBuffer.initialize(from: plan.configured.initialLabels())
+            offset += MemoryLayout<MemberLabels>.stride * count
+            made.append(Slot(balancer: balancer, members: buffer, labels: labelBuffer))
         }
         slots = made
+        plans = balancers
+        offset = aligned(offset)
+        let nonces = (region.payload + offset).bindMemory(to: NonceSlot.self, capacity: NonceRing.capacity)
+        nonceSlots = UnsafeMutableBufferPointer(start: nonces, count: NonceRing.capacity)
+        _ = nonceSlots.initialize(repeating: NonceSlot())
+        carriedOver = restoreChanges()
+    }
+
+    /// The lb plans whose records live here.
+    private let plans: [LBPlan]
+    /// What `restoreChanges` did, for the jk log at startup.
+    private(set) var carriedOver: [String] = []
+    var changesPath: String { region.path + ".changes" }
+
+    /// Applies the operator changes the previous generation saved (graceful restart: same
+    /// parent, same file name), then removes the file.
+    private func restoreChanges() -> [String] {
+        guard Files.exists(changesPath), let text = try? Files.readText(changesPath) else { return [] }
+        Files.unlink(changesPath)
+        let changes = CarriedChanges.decode(text)
+        var lines: [String] = []
+        let now = SystemClock.now()
+        for (index, plan) in plans.enumerated() where index < slots.count {
+            let slot = slots[index]
+            let applied = CarriedChanges.apply(
+                changes, to: plan.configured, record: &slot.balancer.pointee, members: slot.members, labels: slot.labels, now: now)
+            if !applied.isEmpty { slot.balancer.pointee.sequence &+= 1 }
+            lines += applied
+        }
+        return lines
+    }
+
+    /// Saves the operator changes of this generation for the next one (creator only).
+    private func saveChanges() {
+        var changes: [CarriedChange] = []
+        for (index, plan) in plans.enumerated() {
+            guard let snapshot = fullSnapshot(index) else { continue }
+            changes += CarriedChanges.collect(plan.configured, record: snapshot.balancer, members: snapshot.members, labels: snapshot.labels)
+        }
+        guard !changes.isEmpty else { return }
+        try? Files.writeText(changesPath, CarriedChanges.encode(changes))
+    }
+
+    private let nonceSlots: UnsafeMutableBufferPointer<NonceSlot>
+
+    /// Runs `body` on one lb's records and its members' text settings, holding the lock
+    /// (status-worker changes).
+    func withBalancerAndLabels<R>(
+        _ slot: Int,
+        _ body: (inout BalancerRuntime, inout UnsafeMutableBufferPointer<MemberRuntime>, inout UnsafeMutableBufferPointer<MemberLabels>) -> R
+    ) -> R? {
+        guard slot >= 0, slot < slots.count else { return nil }
+        let entry = slots[slot]
+        return region.withLock {
+            var members = entry.members
+            var labels = entry.labels
+            return body(&entry.balancer.pointee, &members, &labels)
+        }
+    }
+
+    /// Everything about one lb, copied out under the lock.
+    func fullSnapshot(_ slot: Int) -> Snapshot? {
+        withBalancerAndLabels(slot) { balancer, members, labels in
+            Snapshot(balancer: balancer, members: Array(members), labels: Array(labels))
+        }
+    }
+
+    /// The status page's one-time nonces, shared by every child (a form served by one child is
+    /// posted to another).
+    func withNonces<R>(_ body: (inout NonceRing) -> R) -> R {
+        region.withLock {
+            var ring = NonceRing(slots: nonceSlots)
+            return body(&ring)
+        }
     }
 
     /// Runs `body` on one lb's records, holding the cross-process lock.
@@ -62,7 +159,12 @@ final class SharedBalancerState: @unchecked Sendable {
         withBalancer(slot) { balancer, members in (balancer, Array(members)) }
     }
 
+    private var closed = false
+
     func close() {
+        guard !closed else { return }
+        if ProcessIdentity.pid == creator { saveChanges() }
+        closed = true
         region.close(unlink: ProcessIdentity.pid == creator)
     }
 }

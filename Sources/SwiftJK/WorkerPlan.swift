@@ -3,6 +3,7 @@ import JKClient
 import JKConfig
 import JKCore
 import JKPool
+import Synchronization
 
 /// Everything the request path needs to know about one worker, computed once per configuration.
 enum WorkerPlan: Sendable {
@@ -77,18 +78,43 @@ final class AJPPlan: Sendable {
 final class LBPlan: Sendable {
     let name: String
     let settings: LoadBalancerSettings
-    let balancer: Balancer
+    /// The balancer as workers.properties configured it.
+    let configured: Balancer
     /// Worker-plan index of each member, in member order.
     let memberWorkers: [Int]
     /// Index of this lb's records in the shared region.
     let sharedSlot: Int
+    /// This child's copy of the balancer with the operators' runtime changes, and the shared
+    /// sequence it was built from (mod_jk's `jk_lb_pull`).
+    private let live: Mutex<(sequence: UInt64, balancer: Balancer)>
 
     init(name: String, settings: LoadBalancerSettings, balancer: Balancer, memberWorkers: [Int], sharedSlot: Int) {
         self.name = name
         self.settings = settings
-        self.balancer = balancer
+        self.configured = balancer
         self.memberWorkers = memberWorkers
         self.sharedSlot = sharedSlot
+        self.live = Mutex((0, balancer))
+    }
+
+    /// The balancer in effect in this child (runtime changes included as of the last pull).
+    var balancer: Balancer { live.withLock { $0.balancer } }
+
+    /// The balancer in effect and the shared sequence it reflects.
+    var current: (sequence: UInt64, balancer: Balancer) { live.withLock { $0 } }
+
+    /// Rebuilds this child's balancer when the shared records changed since the last pull.
+    /// Returns the balancer in effect afterwards.
+    @discardableResult
+    func pull(_ shared: SharedBalancerState) -> (sequence: UInt64, balancer: Balancer) {
+        guard let snapshot = shared.fullSnapshot(sharedSlot) else { return current }
+        let known = current
+        guard snapshot.balancer.sequence != known.sequence else { return known }
+        let rebuilt = configured.applying(settings: snapshot.balancer.settings, runtime: snapshot.members, labels: snapshot.labels)
+        return live.withLock { state in
+            if state.sequence != snapshot.balancer.sequence { state = (snapshot.balancer.sequence, rebuilt) }
+            return state
+        }
     }
 }
 

@@ -121,12 +121,12 @@ results.append(measure("mount match /a/b/page.jsp") {
 })
 results.append(measure("balancer choose+commit, sticky") {
     if let choice = balancer.choose(runtime: runtime, request: sticky, local: RequestMemberStates(), offset: &offset) {
-        balancer.commit(choice, runtime: &runtime, request: sticky)
+        balancer.commit(choice, runtime: &runtime, request: sticky, now: Timestamp(milliseconds: 1))
     }
 })
 results.append(measure("balancer choose+commit, new session") {
     if let choice = balancer.choose(runtime: runtime, request: fresh, local: RequestMemberStates(), offset: &offset) {
-        balancer.commit(choice, runtime: &runtime, request: fresh)
+        balancer.commit(choice, runtime: &runtime, request: fresh, now: Timestamp(milliseconds: 1))
     }
 })
 results.append(measure("workers.properties parse (classic, 12 lines)") {

@@ -23,7 +23,7 @@ struct BalancerScheduleTests {
             guard let choice = balancer.choose(runtime: runtime, request: request, local: RequestMemberStates(), offset: &offset) else {
                 return names + "!"
             }
-            balancer.commit(choice, runtime: &runtime, request: request)
+            balancer.commit(choice, runtime: &runtime, request: request, now: Timestamp(milliseconds: 1))
             var local = RequestMemberStates()
             _ = balancer.record(.success, member: choice.member, bytes: 100, runtime: &runtime, local: &local, now: Timestamp(milliseconds: 1))
             names += balancer.members[choice.member].name
@@ -63,14 +63,14 @@ struct BalancerScheduleTests {
         for _ in 0..<5 {
             let choice = balancer.choose(runtime: runtime, request: sticky, local: RequestMemberStates(), offset: &offset)
             #expect(choice?.member == 0)
-            if let choice { balancer.commit(choice, runtime: &runtime, request: sticky) }
+            if let choice { balancer.commit(choice, runtime: &runtime, request: sticky, now: Timestamp(milliseconds: 1)) }
         }
         #expect(runtime[0].lbValue == 0)
         #expect(runtime[0].elected == 5)
         let fresh = BalancingRequest()
         let choice = balancer.choose(runtime: runtime, request: fresh, local: RequestMemberStates(), offset: &offset)
         #expect(choice != nil)
-        if let choice { balancer.commit(choice, runtime: &runtime, request: fresh) }
+        if let choice { balancer.commit(choice, runtime: &runtime, request: fresh, now: Timestamp(milliseconds: 1)) }
         #expect(runtime.map(\.lbValue).reduce(0, +) == 1)
         #expect(runtime.map(\.sessions).reduce(0, +) == 1)
     }
@@ -86,7 +86,7 @@ struct BalancerScheduleTests {
         var offset = 0
         let choice = balancer.choose(runtime: runtime, request: BalancingRequest(), local: RequestMemberStates(), offset: &offset)
         #expect(choice?.member == 0)
-        if let choice { balancer.commit(choice, runtime: &runtime, request: BalancingRequest()) }
+        if let choice { balancer.commit(choice, runtime: &runtime, request: BalancingRequest(), now: Timestamp(milliseconds: 1)) }
         #expect(runtime[0].lbValue == 1)
         var local = RequestMemberStates()
         _ = balancer.record(.success, member: 0, bytes: 0, runtime: &runtime, local: &local, now: .zero)
@@ -100,7 +100,7 @@ struct BalancerScheduleTests {
         var offset = 0
         let request = BalancingRequest()
         let choice = balancer.choose(runtime: runtime, request: request, local: RequestMemberStates(), offset: &offset)
-        if let choice { balancer.commit(choice, runtime: &runtime, request: request) }
+        if let choice { balancer.commit(choice, runtime: &runtime, request: request, now: Timestamp(milliseconds: 1)) }
         var local = RequestMemberStates()
         balancer.recordBusy(member: 0, runtime: &runtime, local: &local, request: request)
         #expect(runtime[0].lbValue == 0)

@@ -179,7 +179,7 @@ struct StickyAndFailoverTests {
         var offset = 1
         let choice = balancer.choose(runtime: runtime, request: BalancingRequest(sessionIDs: ["X.was1"]), local: RequestMemberStates(), offset: &offset)
         #expect(choice?.member == 0)
-        if let choice { balancer.commit(choice, runtime: &runtime, request: BalancingRequest()) }
+        if let choice { balancer.commit(choice, runtime: &runtime, request: BalancingRequest(), now: Timestamp(milliseconds: 1)) }
         #expect(runtime[0].state == .probing)
     }
 
@@ -199,7 +199,7 @@ struct StickyAndFailoverTests {
         var runtime = balancer.initialRuntime()
         runtime[0].state = .error
         runtime[1].lbValue = 42
-        let change = balancer.recordProbeSuccess(member: 0, runtime: &runtime)
+        let change = balancer.recordProbeSuccess(member: 0, runtime: &runtime, now: Self.t0)
         #expect(change == StateChange(member: 0, from: .error, to: .ok))
         #expect(runtime[0].lbValue == 42)
     }
@@ -210,7 +210,7 @@ struct StickyAndFailoverTests {
         runtime[0].state = .busy
         runtime[0].replyTimeouts = 2
         runtime[0].firstErrorTime = 5
-        #expect(balancer.recordProbeSuccess(member: 0, runtime: &runtime) == nil)
+        #expect(balancer.recordProbeSuccess(member: 0, runtime: &runtime, now: Self.t0) == nil)
         #expect(runtime[0].state == .ok)
         #expect(runtime[0].replyTimeouts == 2)
         #expect(runtime[0].firstErrorTime == 5)

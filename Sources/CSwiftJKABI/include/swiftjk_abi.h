@@ -157,6 +157,7 @@ typedef struct sjk_request_view {
     int header_only;                /* HEAD */
     const char *request_line;       /* r->the_request */
     const char *canonical_name;     /* r->server->server_hostname */
+    const char *server_description; /* ap_get_server_description() (status worker) */
 } sjk_request_view;
 
 /* Result codes of sjk_translate. */

@@ -45,6 +45,8 @@ public enum PropertySpec {
             "connection_acquire_timeout", "lbfactor", "route", "domain", "redirect", "distance", "activation",
         ], .unique, [.ajp, .member])
         add(["retries", "retry_interval", "max_packet_size", "secret"], .unique, [.ajp, .member, .lb])
+        // SwiftJK's own: slow start and drain deadline (per member, or on the lb for all members).
+        add(["slow_start", "drain_timeout"], .unique, [.ajp, .member, .lb])
         add(["fail_on_status"], .list, [.ajp, .member])
         add(["balance_workers"], .list, .lb)
         add([
@@ -52,7 +54,7 @@ public enum PropertySpec {
             "error_escalation_time", "max_reply_timeouts", "session_cookie", "session_path",
             "set_session_cookie", "session_cookie_path",
         ], .unique, .lb)
-        add(["read_only", "user_case_insensitive", "css", "prefix", "ns", "xmlns", "doctype"], .unique, .status)
+        add(["read_only", "user_case_insensitive", "css", "prefix", "ns", "xmlns", "doctype", "allow_get_updates"], .unique, .status)
         add(["user", "good", "bad"], .list, .status)
         table["cachesize"] = Entry(kind: .deprecated(replacement: "connection_pool_size", value: nil), types: [.ajp, .member])
         table["cache_timeout"] = Entry(kind: .deprecated(replacement: "connection_pool_timeout", value: nil), types: [.ajp, .member])

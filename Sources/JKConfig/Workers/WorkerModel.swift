@@ -12,6 +12,8 @@ public struct WorkersConfiguration: Sendable {
     public var workers: [String: Worker]
     /// Worker names in definition order (for stable output).
     public var order: [String]
+    /// The properties as read, `key=value` in file order, secrets masked (`cmd=dump`).
+    public var dump: [String] = []
 
     public init(list: [String] = [], maintainInterval: Milliseconds = .seconds(60), workers: [String: Worker] = [:], order: [String] = []) {
         self.list = list
@@ -136,6 +138,10 @@ public struct AJPWorkerSettings: Sendable, Equatable {
     public var redirect = ""
     public var distance = 0
     public var activation: Activation = .active
+    /// `slow_start` (SwiftJK); nil = the lb's.
+    public var slowStart: Milliseconds?
+    /// `drain_timeout` (SwiftJK); nil = the lb's.
+    public var drainTimeout: Milliseconds?
 
     public init() {}
 }
@@ -161,6 +167,10 @@ public struct LoadBalancerSettings: Sendable, Equatable {
     public var sessionCookiePath = "/"
     public var secret: String?
     public var maxPacketSize = 8192
+    /// `slow_start` for every member that sets none (SwiftJK); 0 = off.
+    public var slowStart = Milliseconds.zero
+    /// `drain_timeout` for every member that sets none (SwiftJK); 0 = off.
+    public var drainTimeout = Milliseconds.zero
 
     public init() {}
 }
@@ -177,6 +187,9 @@ public struct StatusWorkerSettings: Sendable, Equatable {
     public var ns = "jk:"
     public var xmlns = "xmlns:jk=\"http://tomcat.apache.org\""
     public var doctype: String?
+    /// `allow_get_updates` (SwiftJK): state changes by GET (mod_jk's links and scripts).
+    /// Off by default: SwiftJK's page changes state only by POST with a one-time nonce.
+    public var allowGetUpdates = false
 
     public init() {}
 }

@@ -22,7 +22,11 @@ public enum WorkersConfigurationBuilder {
         var (properties, collectProblems) = WorkerProperties.collect(expanded.lines)
         diagnostics += collectProblems
         diagnostics += properties.resolveReferences()
-        let (model, modelProblems) = build(properties)
+        var (model, modelProblems) = build(properties)
+        // `cmd=dump` of the status worker: the properties as read (secrets masked).
+        model.dump = expanded.lines.map { line in
+            "\(line.key)=\(line.key.hasSuffix(".secret") || line.key.hasSuffix(".secretkey") ? "********" : line.value)"
+        }
         return (model, diagnostics + modelProblems)
     }
 
@@ -268,6 +272,8 @@ struct AttributeReader {
         settings.connectionPoolTimeout = seconds("connection_pool_timeout")
         settings.connectionAcquireTimeout = milliseconds("connection_acquire_timeout")
         if let value = integer("lbfactor", min: 1, max: 100_000) { settings.lbFactor = value }
+        settings.slowStart = seconds("slow_start")
+        settings.drainTimeout = seconds("drain_timeout")
         settings.route = string("route")
         if let domain = string("domain") { settings.domain = domain }
         if settings.domain.isEmpty, let route = settings.route, let dot = route.firstIndex(of: ".") {
@@ -320,6 +326,8 @@ struct AttributeReader {
         if let value = string("session_cookie_path") { settings.sessionCookiePath = value }
         settings.secret = string("secret")
         if let value = integer("max_packet_size", min: 1) { settings.maxPacketSize = AJPPacketSizeRule.normalized(value) }
+        if let value = seconds("slow_start") { settings.slowStart = value }
+        if let value = seconds("drain_timeout") { settings.drainTimeout = value }
         return settings
     }
 
@@ -335,6 +343,7 @@ struct AttributeReader {
         if let value = string("ns") { settings.ns = value }
         if let value = string("xmlns") { settings.xmlns = value }
         settings.doctype = string("doctype")
+        if let value = boolean("allow_get_updates") { settings.allowGetUpdates = value }
         return settings
     }
 }
