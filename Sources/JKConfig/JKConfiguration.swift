@@ -165,7 +165,7 @@ public enum MountFileParser {
         var rules: [MountRule] = []
         var diagnostics: [ConfigDiagnostic] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in TextLines.split(text) {
             number += 1
             var line = rawLine
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }

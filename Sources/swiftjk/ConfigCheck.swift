@@ -59,8 +59,9 @@ enum ConfigCheck {
 
     static func looksLikeProperties(_ file: String) -> Bool {
         guard let text = try? Files.readText(file) else { return false }
-        return text.split(separator: "\n").contains { $0.hasPrefix("worker.") }
-            && !text.split(separator: "\n").contains { $0.trimmingPrefixSpaces.hasPrefix("Jk") || $0.trimmingPrefixSpaces.hasPrefix("<") }
+        let lines = TextLines.split(text)
+        return lines.contains { $0.hasPrefix("worker.") }
+            && !lines.contains { $0.trimmingPrefixSpaces.lowercased().hasPrefix("jk") || $0.trimmingPrefixSpaces.hasPrefix("<") }
     }
 
     static func directory(of path: String) -> String {

@@ -22,7 +22,8 @@ struct BrokenDirectivesTests {
     static let head = "JkWorkersFile workers.properties\n"
 
     static let cases: [Case] = [
-        Case(name: "unknown log level", conf: head + "JkLogLevel verbose\n", line: 2, message: "unknown log level 'verbose'"),
+        Case(name: "unknown log level", conf: head + "JkLogLevel verbose\n", line: 2, message: "unknown log level 'verbose': logging at info", isError: false),
+        Case(name: "Puppet's log level", conf: head + "JKLOGLEVEL warning\n", line: 2, message: "write warn for warnings only", isError: false),
         Case(name: "log level arguments", conf: head + "JkLogLevel debug info\n", line: 2, message: "JkLogLevel: takes 1 argument, got 2"),
         Case(name: "workers file twice", conf: head + "JkWorkersFile other.properties\n", line: 2, message: "only allowed once"),
         Case(name: "workers file missing", conf: "JkWorkersFile nowhere.properties\n", line: 1, message: "JkWorkersFile:"),

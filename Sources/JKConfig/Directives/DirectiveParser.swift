@@ -120,11 +120,15 @@ public enum DirectiveParser {
                 settings.logFileLocation = at
             case "JkLogLevel":
                 guard expect(1...1) else { continue }
+                single()
                 guard let level = LogLevel(parsing: args[0]) else {
-                    error("unknown log level '\(args[0])' (use trace, debug, info, warn, error or emerg; mod_jk would silently use info)")
+                    // mod_jk takes any other word as info: refusing to start would fail an
+                    // upgrade of a working configuration (Puppet's default is "warning").
+                    let hint = args[0].lowercased().hasPrefix("warn") ? "; write warn for warnings only" : ""
+                    diagnostics.append(.warning("unknown log level '\(args[0])': logging at info, as mod_jk does (levels: trace, debug, info, warn, error, emerg)\(hint)", at: at))
+                    settings.logLevel = .info
                     continue
                 }
-                single()
                 settings.logLevel = level
             case "JkLogStampFormat":
                 guard expect(1...1) else { continue }

@@ -66,7 +66,7 @@ public struct HttpdConfigReader {
         var number = 0
         var pending = ""
         var pendingStart = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in TextLines.split(text) {
             number += 1
             var line = String(rawLine)
             if line.hasSuffix("\r") { line.removeLast() }
@@ -108,7 +108,9 @@ public struct HttpdConfigReader {
         case "loadmodule":
             if arguments.count >= 2 { loadModules.append((arguments[0], resolve(arguments[1]), location)) }
         default:
-            guard name.hasPrefix("Jk") else { return }
+            // Directive names are case-insensitive in httpd: JKMount is JkMount.
+            guard name.lowercased().hasPrefix("jk") else { return }
+            let name = DirectiveTable.canonicalName(name) ?? name
             let section = sections.last { ["location", "locationmatch", "directory", "directorymatch", "files", "filesmatch"].contains($0.name) }
             servers[current].directives.append(
                 RawDirective(name: name, arguments: arguments, location: location, section: section?.argument))

@@ -22,7 +22,7 @@ public enum PropertiesLexer {
         var lines: [PropertyLine] = []
         var diagnostics: [ConfigDiagnostic] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in TextLines.split(text) {
             number += 1
             let location = SourceLocation(file: file, line: number)
             if rawLine.utf8.count > maxLineLength {

@@ -65,7 +65,7 @@ public enum PropertySpec {
         table["stopped"] = Entry(kind: .deprecated(replacement: "activation", value: "S"), types: [.ajp, .member])
         for name in [
             "local_worker", "local_worker_only", "sysprops", "stderr", "stdout", "mx", "ms", "class_path", "bridge",
-            "jvm_lib", "ld_path", "cmd_line", "native_lib", "secret_key", "context", "catalina_home",
+            "jvm_lib", "ld_path", "cmd_line", "native_lib", "secret_key", "secretkey", "context", "catalina_home",
             "catalina_base", "jk_home",
         ] {
             table[name] = Entry(kind: .obsolete, types: .all)

@@ -68,7 +68,10 @@ public struct WorkerProperties: Sendable {
                 attribute = replacement
                 kind = PropertySpec.attributes[replacement]?.kind ?? .unique
             case .obsolete:
-                diagnostics.append(.warning("'\(line.key)' is obsolete and ignored", at: line.location))
+                let why = line.key.hasSuffix(".secretkey") || line.key.hasSuffix(".secret_key")
+                    ? ": it is mod_jk's ajp14 login key, and SwiftJK speaks ajp13 only. The AJP secret Tomcat checks is worker.<name>.secret"
+                    : ""
+                diagnostics.append(.warning("'\(line.key)' is obsolete and ignored\(why)", at: line.location))
                 continue
             case .unique, .list:
                 break

@@ -1,0 +1,61 @@
+import JKConfig
+import Testing
+
+/// Files saved on Windows (CRLF) read exactly like their LF originals: every broken-file and
+/// broken-directive case of the corpus, and the deployments of the reference, as CRLF copies.
+struct LineEndingTests {
+    static func crlf(_ text: String) -> String {
+        String(text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n"))
+    }
+
+    static func summary(_ diagnostics: [ConfigDiagnostic]) -> [String] {
+        diagnostics.map { "\($0.severity) \($0.location?.file ?? ""):\($0.location?.line ?? 0) \($0.message)" }
+    }
+
+    /// The model as text, worker by worker (dictionaries print in no fixed order).
+    static func model(_ text: String) -> [String] {
+        let (model, diagnostics) = WorkersConfigurationBuilder.build(text: text, file: "workers.properties", environment: [:])
+        return ["list=\(model.list)", "order=\(model.order)"] + model.order.map { "\($0): \(String(describing: model.workers[$0]))" }
+            + summary(diagnostics)
+    }
+
+    @Test func aWindowsFileDefinesItsWorkers() throws {
+        let text = "worker.list=w1\r\nworker.w1.type=ajp13\r\nworker.w1.host=10.0.0.5\r\nworker.w1.port=8010\r\n"
+        let (model, diagnostics) = WorkersConfigurationBuilder.build(text: text, file: "workers.properties", environment: [:])
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        #expect(model.list == ["w1"])
+        let ajp = try #require(model.worker(named: "w1")?.ajp)
+        #expect(ajp.host == "10.0.0.5")
+        #expect(ajp.port == 8010)
+    }
+
+    @Test(arguments: [WorkersPropertiesTests.classic, WorkersPropertiesTests.reference, WorkersPropertiesTests.observedRuns])
+    func deploymentsReadTheSame(_ text: String) {
+        #expect(Self.model(Self.crlf(text)) == Self.model(text))
+    }
+
+    @Test(arguments: BrokenFilesTests.cases)
+    func brokenWorkersFilesReadTheSame(_ broken: BrokenFilesTests.Case) {
+        #expect(Self.model(Self.crlf(broken.text)) == Self.model(broken.text))
+    }
+
+    @Test(arguments: BrokenDirectivesTests.cases)
+    func brokenDirectivesReadTheSame(_ broken: BrokenDirectivesTests.Case) {
+        var windows = broken
+        windows.conf = Self.crlf(broken.conf)
+        windows.mountFile = Self.crlf(broken.mountFile)
+        #expect(Self.summary(BrokenDirectivesTests.load(windows)) == Self.summary(BrokenDirectivesTests.load(broken)))
+    }
+
+    @Test func mountFilesSplitIntoRules() {
+        let (rules, diagnostics) = MountFileParser.parse("/a/*=w1\r\n/b/*=w2\r\n!/a/static/*=w1\r\n", file: "uri.properties")
+        #expect(diagnostics.isEmpty)
+        #expect(rules.map(\.display) == ["/a/*=w1", "/b/*=w2", "!/a/static/*=w1"])
+    }
+
+    @Test func directiveNamesAreCaseInsensitive() {
+        let conf = "JKWORKERSFILE workers.properties\njkMount /app/* w1\nJKMountFile uri.properties\n"
+        let read = HttpdConfigReader.read(path: "/srv/httpd.conf", serverRoot: "/srv", readFile: { $0 == "/srv/httpd.conf" ? conf : nil }, glob: { _ in [] })
+        #expect(read.servers.first?.directives.map(\.name) == ["JkWorkersFile", "JkMount", "JkMountFile"])
+    }
+}
