@@ -116,3 +116,34 @@ public enum SessionRouteExtractor {
         return nil
     }
 }
+
+extension SessionIdentifiers {
+    /// `text` (a URI, a query string or both) with the value of every `jsessionid` path
+    /// parameter or query parameter replaced by `*`: a session id in a log is a credential.
+    /// Case-insensitive; the value ends at `;`, `?`, `&`, `/`, `#` or the end.
+    public static func masking(_ text: String, name: String = "jsessionid") -> String {
+        let lowered = Array(text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
+        let key = Array((name.lowercased() + "=").utf8)
+        guard lowered.count > key.count else { return text }
+        var bytes = Array(text.utf8)
+        var index = 0
+        var changed = false
+        while index + key.count <= lowered.count {
+            let before = index == 0 ? UInt8(ascii: ";") : lowered[index - 1]
+            if (before == UInt8(ascii: ";") || before == UInt8(ascii: "?") || before == UInt8(ascii: "&")),
+                lowered[index..<(index + key.count)].elementsEqual(key)
+            {
+                var end = index + key.count
+                while end < bytes.count, !";?&/#".utf8.contains(bytes[end]) {
+                    bytes[end] = UInt8(ascii: "*")
+                    changed = true
+                    end += 1
+                }
+                index = end
+            } else {
+                index += 1
+            }
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+}

@@ -78,11 +78,11 @@ enum Outcomes {
             report.httpStatus = Int32(clamping: status)
         case .clientFailed(let error):
             report.failureLevel = .info
-            report.failureLine = "client error on \(facts.method) \(facts.uri) (\(workerLabel) is fine): \(error.description)"
+            report.failureLine = "client error on \(facts.method) \(facts.loggablePath) (\(workerLabel) is fine): \(error.description)"
             report.httpStatus = outcome.responseStarted ? 0 : 400
         case .requestTooLarge(let part, let needed, let limit):
             report.failureLine =
-                "\(facts.method) \(facts.uri): request does not fit the AJP packet of \(workerLabel): needs \(needed) bytes, max_packet_size is \(limit); \(AttemptText.describe(part, facts: facts)) overflowed. Raise max_packet_size here and packetSize on Tomcat's AJP connector together → 413"
+                "\(facts.method) \(facts.loggablePath): request does not fit the AJP packet of \(workerLabel): needs \(needed) bytes, max_packet_size is \(limit); \(AttemptText.describe(part, facts: facts)) overflowed. Raise max_packet_size here and packetSize on Tomcat's AJP connector together → 413"
             report.httpStatus = 413
         case .rejectedStatus(let status):
             report.failureLevel = .info

@@ -192,7 +192,7 @@ enum LoadBalancerService {
                 // A member already known in error (tried again by forced recovery) fails quietly.
                 let knownBad = stateChange.map { $0.from.isError } ?? false
                 if log.enabled(knownBad ? .debug : .info), !result.poolExhausted {
-                    log.log(knownBad ? .debug : .info, "lb \(lb.name): \(facts.method) \(facts.uri) failed on \(member.name) (\(ajp.endpoint)): \(AttemptText.describe(result.outcome)); trying another member\(facts.requestID.map { " [id=\($0)]" } ?? "")")
+                    log.log(knownBad ? .debug : .info, "lb \(lb.name): \(facts.method) \(facts.loggablePath) failed on \(member.name) (\(ajp.endpoint)): \(AttemptText.describe(result.outcome)); trying another member\(facts.requestID.map { " [id=\($0)]" } ?? "")")
                 }
             }
             attemptsInRound += 1
@@ -210,13 +210,13 @@ enum LoadBalancerService {
                 report.routeSource = sessions?.source.rawValue
             }
             let tried = failedOver.isEmpty ? "" : "tried \(failedOver.joined(separator: ", ")); "
-            report.failureLine = "lb \(lb.name): \(facts.method) \(facts.uri): the session's route '\(sessionRoute)' (\(sessions?.source.rawValue ?? "session")) has no usable member and sticky_session_force is set, so no failover (\(tried)\(memberStates(lb, shared: shared))) → 503"
+            report.failureLine = "lb \(lb.name): \(facts.method) \(facts.loggablePath): the session's route '\(sessionRoute)' (\(sessions?.source.rawValue ?? "session")) has no usable member and sticky_session_force is set, so no failover (\(tried)\(memberStates(lb, shared: shared))) → 503"
         } else if let lastResult, case .rejectedStatus = lastResult.outcome.result {
             report.failureLine = "lb \(lb.name): all members answered a fail_on_status code (\(failedOver.joined(separator: ", "))) → 503"
         } else {
             let tried = failedOver.isEmpty ? "no usable member" : "tried \(failedOver.joined(separator: ", "))"
             let states = memberStates(lb, shared: shared)
-            report.failureLine = "lb \(lb.name): all members failed for \(facts.method) \(facts.uri) (\(tried); \(states)) → 503"
+            report.failureLine = "lb \(lb.name): all members failed for \(facts.method) \(facts.loggablePath) (\(tried); \(states)) → 503"
         }
         return report
     }

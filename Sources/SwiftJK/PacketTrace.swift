@@ -1,4 +1,5 @@
 import AJP13
+import JKBalancer
 import JKClient
 
 /// `JkLogLevel trace`: a summary line per AJP packet, then a hex dump of its first 1024 bytes
@@ -78,10 +79,14 @@ enum PacketTrace {
 /// (2), headers. A header name is a 0xA0xx code or a string; a string is a 2-byte length
 /// (0xFFFF = null), the bytes and a NUL.
 enum CredentialMask {
-    static let requestCodes: Set<UInt16> = [0xA005, 0xA009, 0xA00A]      // authorization, cookie, cookie2
-    static let responseCodes: Set<UInt16> = [0xA008, 0xA009]             // set-cookie, set-cookie2
     static let requestNames: Set<String> = ["authorization", "proxy-authorization", "cookie", "cookie2"]
     static let responseNames: Set<String> = ["set-cookie", "set-cookie2"]
+    /// The codes of those names, from the codec's own tables (a hand-written list once had
+    /// Set-Cookie as 0xA008, which is Set-Cookie2, and logged Tomcat's JSESSIONID in clear).
+    static let requestCodes: Set<UInt16> = Set(requestNames.compactMap { AJPRequestHeader.code(forName: $0) })
+    static let responseCodes: Set<UInt16> = Set((0xA001...0xA0FF).filter { code in
+        AJPResponseHeader.name(for: UInt16(code)).map { responseNames.contains($0.description.lowercased()) } ?? false
+    }.map { UInt16($0) })
 
     static func apply(to bytes: inout [UInt8], outgoing: Bool) {
         guard bytes.count > 5 else { return }
@@ -104,7 +109,10 @@ enum CredentialMask {
         if outgoing {
             guard bytes[4] == PacketType.forwardRequest.rawValue else { return }
             at = 6                                   // type, method
-            for _ in 0..<5 { guard case .some = string() else { return } }
+            for index in 0..<5 {
+                guard case .some(let range) = string() else { return }
+                if index == 1, let range { maskSessionIDs(&bytes, range) }   // req_uri
+            }
             at += 3                                  // server_port, is_ssl
             codes = requestCodes
             names = requestNames
@@ -132,5 +140,31 @@ enum CredentialMask {
                 for index in value { bytes[index] = UInt8(ascii: "*") }
             }
         }
+        guard outgoing else { return }
+        // Attributes: a code, then a string (two for req_attribute, an int for ssl_key_size),
+        // up to 0xFF. The query string may carry jsessionid=.
+        for _ in 0..<64 {
+            guard at < bytes.count else { return }
+            let code = bytes[at]
+            at += 1
+            switch code {
+            case AJPAttribute.terminator.rawValue: return
+            case AJPAttribute.requestAttribute.rawValue:
+                guard case .some = string(), case .some = string() else { return }
+            case AJPAttribute.sslKeySize.rawValue:
+                at += 2
+            default:
+                guard case .some(let range) = string() else { return }
+                if code == AJPAttribute.queryString.rawValue, let range { maskSessionIDs(&bytes, range) }
+            }
+        }
+    }
+
+    /// Masks `jsessionid=` values inside `range` (same length, so the packet layout holds).
+    static func maskSessionIDs(_ bytes: inout [UInt8], _ range: Range<Int>) {
+        let text = String(decoding: bytes[range], as: UTF8.self)
+        let masked = Array(SessionIdentifiers.masking(text).utf8)
+        guard masked.count == range.count else { return }
+        for (offset, byte) in masked.enumerated() { bytes[range.lowerBound + offset] = byte }
     }
 }

@@ -1,5 +1,6 @@
 import AJP13
 import CSwiftJKABI
+import JKBalancer
 import JKConfig
 
 /// What SwiftJK needs to know about one httpd request, read once from `sjk_request_view` and the
@@ -50,6 +51,12 @@ final class RequestFacts: @unchecked Sendable {
         var keySize: Int?
         var sslProtocol: String?
     }
+
+    /// The path for log lines, with any `;jsessionid=` value masked.
+    var loggablePath: String { uri.utf8.count > 11 ? SessionIdentifiers.masking(uri) : uri }
+
+    /// Path and query for log lines, with session ids masked.
+    var loggableURI: String { SessionIdentifiers.masking(uri + (queryString.map { "?\($0)" } ?? "")) }
 
     /// Cookie header values (for the sticky route).
     var cookieHeaders: [Substring] { headers.values("cookie") }

@@ -106,8 +106,7 @@ struct ServiceReport {
     var secretWarning: String?
 
     func debugLine(facts: RequestFacts, worker: String, durationMicroseconds: Int64) -> String {
-        var line = "\(facts.method) \(facts.uri)"
-        if let query = facts.queryString { line += "?\(query)" }
+        var line = "\(facts.method) \(facts.loggableURI)"
         line += " worker=\(worker)"
         if let requestedRoute { line += " route=\(requestedRoute)(\(routeSource ?? "?"))" }
         if let route { line += " served_by=\(route)" }
