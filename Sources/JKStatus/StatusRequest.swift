@@ -12,9 +12,10 @@ public enum StatusFormat: String, Sendable, CaseIterable {
 
     public var contentType: String {
         switch self {
-        case .html: "text/html; charset=utf-8"
-        case .xml: "text/xml; charset=utf-8"
-        case .txt, .prop: "text/plain; charset=utf-8"
+        // mod_jk's types, without a charset (the page declares UTF-8 itself).
+        case .html: "text/html"
+        case .xml: "text/xml"
+        case .txt, .prop: "text/plain"
         case .json: "application/json"
         case .prometheus: "text/plain; version=0.0.4; charset=utf-8"
         }
@@ -86,11 +87,10 @@ public struct StatusRequest: Sendable, Equatable {
             refresh: 0, values: [], nonce: nil)
         var memberGiven = false
         var format: String?
+        var command: String?
         for (name, value) in pairs {
             switch name {
-            case "cmd":
-                guard let command = StatusCommand(rawValue: value) else { return .failure(.invalidCommand) }
-                request.command = command
+            case "cmd": command = value
             case "mime": format = value
             case "w": request.worker = value.isEmpty ? nil : value
             case "sw":
@@ -117,6 +117,10 @@ public struct StatusRequest: Sendable, Equatable {
                 request.values.removeAll { $0.name == name }
                 request.values.append((name, value))
             }
+        }
+        if let command {
+            guard let known = StatusCommand(rawValue: command) else { return .failure(.invalidCommand) }
+            request.command = known
         }
         if let format {
             guard let known = StatusFormat(rawValue: format) else { return .failure(.invalidMime) }

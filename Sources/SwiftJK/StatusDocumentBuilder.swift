@@ -80,7 +80,9 @@ struct StatusDocumentBuilder {
             name: ajp.name, host: ajp.host, port: ajp.port,
             address: configuration.address(for: planIndex)?.description ?? "unresolved", source: settings.source,
             connectionPoolTimeout: Int(effective.connectionPoolTimeout.value / 1000), pingTimeout: Int(effective.pingTimeout.value),
-            connectTimeout: Int(settings.connectTimeout.value), prepostTimeout: Int(settings.prepostTimeout.value),
+            // The CPING timeouts in effect (ping_mode C/P without connect_/prepost_timeout use
+            // ping_timeout), as mod_jk shows them.
+            connectTimeout: Int(ajp.client.connectPingTimeout.value), prepostTimeout: Int(ajp.client.prepostPingTimeout.value),
             replyTimeout: Int(settings.replyTimeout.value), retries: settings.retries,
             connectionPingInterval: effective.pingMode.contains(.interval) ? Int(effective.connectionPingInterval.value / 1000) : 0,
             recoveryOptions: settings.recoveryOptions, busyLimit: settings.busyLimit, maxPacketSize: settings.maxPacketSize,

@@ -44,10 +44,7 @@ enum StatusWorkerService {
         let request: StatusRequest
         switch StatusRequest.parse(pairs) {
         case .success(let parsed): request = parsed
-        case .failure(let error):
-            // An unknown format is answered in the prop form, as mod_jk does.
-            let shown = error == .invalidMime ? StatusFormat.prop : format
-            return answer(error: error, format: shown, plan: plan, facts: facts, httpd: httpd)
+        case .failure(let error): return answer(error: error, format: format, plan: plan, facts: facts, httpd: httpd)
         }
         if !isPost && facts.method != "GET" && facts.method != "HEAD" {
             return answer(error: StatusError(405, "Method \(facts.method) is not allowed: use GET, or POST for changes"), format: format, plan: plan, facts: facts, httpd: httpd)
@@ -215,9 +212,10 @@ enum StatusWorkerService {
             return .success("Counters of \(what) reset.")
         case .recover:
             guard request.values.isEmpty else { return .failure(StatusError(400, "recover takes no values")) }
-            guard let member = members?.first else { return .failure(StatusError(400, "Marking worker for recovery failed: name the member (sw=)")) }
+            guard let member = members?.first else { return .failure(StatusError(400, "Marking worker for recovery failed")) }
             guard StatusActions.recover(lb, member: member, shared: shared) else {
-                return .failure(StatusError(409, "Marking worker for recovery failed: \(names[member]) is not in error state"))
+                log.info("\(who) could not mark \(names[member]) of \(lb.name) for recovery: it is not in error state (ERR)")
+                return .failure(StatusError(409, "Marking worker for recovery failed"))
             }
             log.info("\(who) marked \(names[member]) of \(lb.name) for recovery (ERR → ERR/REC)")
             return .success("\(names[member]) marked for recovery: the next request tries it.")
@@ -228,8 +226,11 @@ enum StatusWorkerService {
 
     // MARK: Answers
 
+    /// The format errors are answered in: the requested one; html when none is named; prop
+    /// (mod_jk's choice) when the named one is unknown.
     static func requestedFormat(_ pairs: [(name: String, value: String)]) -> StatusFormat {
-        pairs.last { $0.name == "mime" }.flatMap { StatusFormat(rawValue: $0.value) } ?? .html
+        guard let named = pairs.last(where: { $0.name == "mime" }) else { return .html }
+        return StatusFormat(rawValue: named.value) ?? .prop
     }
 
     static func readForm(facts: RequestFacts, httpd: HttpdClient) -> Result<String, StatusError> {

@@ -51,7 +51,8 @@ extension AJPWorkerSettings {
             applied.append("ping_timeout=\(SafeDefaults.pingTimeout.value)")
             return SafeDefaults.pingTimeout
         }()
-        let interval = connectionPingInterval ?? .seconds(Int(max(1, timeout.value / 1000)) * 10)
+        // mod_jk: ping_timeout / 100, in seconds (10000 ms → 100 s, 2500 ms → 25 s).
+        let interval = connectionPingInterval ?? .seconds(Int(max(1, timeout.value / 100)))
         let poolTimeout = connectionPoolTimeout ?? {
             applied.append("connection_pool_timeout=\(SafeDefaults.connectionPoolTimeout.value / 1000)")
             return SafeDefaults.connectionPoolTimeout

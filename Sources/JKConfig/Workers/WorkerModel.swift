@@ -112,7 +112,7 @@ public struct AJPWorkerSettings: Sendable, Equatable {
     public var pingTimeout: Milliseconds?
     public var connectTimeout = Milliseconds.zero
     public var prepostTimeout = Milliseconds.zero
-    /// nil = not set (default: ping_timeout in seconds × 10).
+    /// nil = not set (default: ping_timeout / 100 seconds, as mod_jk).
     public var connectionPingInterval: Milliseconds?
     public var replyTimeout = Milliseconds.zero
     public var retries = 2
