@@ -89,7 +89,7 @@ extension Balancer {
         var record = runtime[position]
         if record.state == .recovering { record.state = .probing }
         let increment = method.increment(lbMult: record.lbMult, hasSession: request.hasSession, stateless: request.stateless)
-        record.lbValue &+= increment &* slowStartFactor(choice.member, record, now: now)
+        record.lbValue &+= slowStartIncrement(increment, member: choice.member, record: &record, now: now)
         if !request.hasSession && !request.stateless { record.sessions &+= 1 }
         if choice.isSticky { record.lastStickyTime = now.milliseconds }
         record.elected &+= 1
@@ -181,19 +181,33 @@ extension Balancer {
 
     /// Slow start: while a returning member ramps up, each request it takes counts as
     /// `slow_start / elapsed` requests (at most `slowStartMaximumFactor`), so its share of new
-    /// requests grows from about 1/20 of its lbfactor to all of it over the ramp. Methods whose
-    /// value is not a request count (Traffic, Busyness) are not ramped.
-    public func slowStartFactor(_ member: Int, _ record: MemberRuntime, now: Timestamp) -> UInt64 {
-        guard member < members.count, record.rampStart > 0 else { return 1 }
-        let ramp = members[member].slowStart.value
-        let elapsed = now.milliseconds &- record.rampStart
-        guard ramp > 0, elapsed >= 0, elapsed < ramp else { return 1 }
-        let floor = max(ramp / Self.slowStartMaximumFactor, 1)
-        return UInt64(max(1, min(Self.slowStartMaximumFactor, ramp / max(elapsed, floor))))
+    /// requests grows from about 1/20 of its lbfactor to all of it over the ramp. The weight is
+    /// fractional: the part below one request is carried in `rampRemainder` (1/1024ths), so the
+    /// ramp is smooth to its end. Methods whose value is not a request count (Traffic,
+    /// Busyness) are not ramped.
+    public func slowStartIncrement(_ increment: UInt64, member: Int, record: inout MemberRuntime, now: Timestamp) -> UInt64 {
+        let weight = slowStartWeight(member, record, now: now)
+        guard weight != Self.slowStartUnit, increment > 0 else { return increment }
+        let scaled = increment &* weight &+ UInt64(record.rampRemainder)
+        record.rampRemainder = UInt16(scaled % Self.slowStartUnit)
+        return scaled / Self.slowStartUnit
     }
 
-    /// The weight of a request on a member that has just come back (see `slowStartFactor`).
+    /// The weight of one request on `member` now, in 1/1024ths (1024 = an ordinary request).
+    public func slowStartWeight(_ member: Int, _ record: MemberRuntime, now: Timestamp) -> UInt64 {
+        guard member < members.count, record.rampStart > 0 else { return Self.slowStartUnit }
+        let ramp = members[member].slowStart.value
+        let elapsed = now.milliseconds &- record.rampStart
+        guard ramp > 0, elapsed >= 0, elapsed < ramp else { return Self.slowStartUnit }
+        let maximum = UInt64(Self.slowStartMaximumFactor) * Self.slowStartUnit
+        guard elapsed > 0 else { return maximum }
+        let weight = UInt64(ramp) * Self.slowStartUnit / UInt64(elapsed)
+        return min(maximum, max(Self.slowStartUnit, weight))
+    }
+
+    /// The most a request on a returning member counts (see `slowStartIncrement`).
     public static let slowStartMaximumFactor: Int64 = 20
+    static let slowStartUnit: UInt64 = 1024
 
     /// A member comes back (from error or Stopped): starts its slow-start ramp and counts the
     /// recovery.

@@ -43,7 +43,8 @@ public struct MemberRuntime: Equatable, Sendable {
     /// Which settings an operator changed at runtime (`OperatorChange` bits), so they can be
     /// carried over a graceful restart.
     public var changed: UInt16 = 0
-    public var reserved3: UInt16 = 0
+    /// Slow start's fraction of a request not yet added to `lbValue` (1/1024ths).
+    public var rampRemainder: UInt16 = 0
     /// Last request routed here by its session (drain: a disabled member without sticky
     /// traffic for `drain_timeout` stops by itself).
     public var lastStickyTime: Int64 = 0

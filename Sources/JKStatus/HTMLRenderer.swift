@@ -40,6 +40,7 @@ public enum HTMLRenderer {
         out += " · <a href=\"\(e(page.path))?cmd=dump&amp;mime=txt\">configuration</a></p>\n"
         if let flash = page.flash {
             out += "<p id=\"result\" class=\"\(page.flashIsError ? "error" : "ok")\">\(e(flash))</p>\n"
+            if page.flashIsError { out += "<p><a href=\"\(e(page.path))\">Back to the status page</a></p>\n" }
         } else if !document.result.ok {
             out += "<p id=\"result\" class=\"error\">\(e(document.result.message))</p>\n"
         }
@@ -97,7 +98,7 @@ public enum HTMLRenderer {
                 out += "<form method=\"post\" action=\"\(e(page.path))\" class=\"factor\">"
                 out += hidden([("cmd", "update"), ("w", balancer.name), ("sw", name), ("nonce", nonce)])
                 out += "<input type=\"number\" name=\"vwf\" min=\"1\" max=\"100000\" value=\"\(e(member["lbfactor"] ?? "1"))\" aria-label=\"lbfactor of \(e(name))\">"
-                out += "<button type=\"submit\" name=\"set-factor\">Set factor</button></form>"
+                out += "<button type=\"submit\" id=\"factor-\(e(name))\">Set factor</button></form>"
                 out += "</td>"
             }
             out += "</tr>\n"

@@ -249,7 +249,7 @@ public enum StatusFields {
         let drainLeft: Int64
         if runtime.activation == .disabled, member.drainTimeout.value > 0, runtime.disabledSince > 0 {
             let quiet = max(runtime.disabledSince, runtime.lastStickyTime)
-            drainLeft = max(0, member.drainTimeout.value - (clock.monotonic.milliseconds &- quiet)) / 1000
+            drainLeft = (max(0, member.drainTimeout.value - (clock.monotonic.milliseconds &- quiet)) + 999) / 1000
         } else {
             drainLeft = -1
         }

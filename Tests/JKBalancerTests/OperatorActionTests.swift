@@ -73,15 +73,27 @@ struct OperatorActionTests {
         #expect(runtime[0].lastStickyTime == Self.t0.milliseconds)
     }
 
-    @Test(arguments: [(0, 20), (500, 20), (1000, 10), (2500, 4), (5000, 2), (9999, 1), (10000, 1), (60000, 1)] as [(Int64, UInt64)])
-    func slowStartWeighsRequestsDownOverTheRamp(elapsedMs: Int64, factor: UInt64) {
+    @Test(arguments: [(0, 20 * 1024), (500, 20 * 1024), (1000, 10 * 1024), (2500, 4 * 1024), (4000, 2560), (7500, 1365), (9999, 1024), (10000, 1024), (60000, 1024)] as [(Int64, UInt64)])
+    func slowStartWeighsRequestsDownOverTheRamp(elapsedMs: Int64, weight: UInt64) {
         let balancer = Self.balancer(slowStart: 10)
         var record = MemberRuntime()
         record.rampStart = Self.t0.milliseconds
-        #expect(balancer.slowStartFactor(0, record, now: Self.t0 + Milliseconds(elapsedMs)) == factor)
+        #expect(balancer.slowStartWeight(0, record, now: Self.t0 + Milliseconds(elapsedMs)) == weight)
         // A member without slow start, or not ramping, is never weighed.
-        #expect(balancer.slowStartFactor(1, record, now: Self.t0) == 1)
-        #expect(balancer.slowStartFactor(0, MemberRuntime(), now: Self.t0) == 1)
+        #expect(balancer.slowStartWeight(1, record, now: Self.t0) == 1024)
+        #expect(balancer.slowStartWeight(0, MemberRuntime(), now: Self.t0) == 1024)
+    }
+
+    @Test func fractionalWeightsAddUpExactly() {
+        let balancer = Self.balancer(slowStart: 10)
+        var record = MemberRuntime()
+        record.rampStart = Self.t0.milliseconds
+        // At 7.5 s a request weighs 4/3: three requests add exactly 4.
+        var total: UInt64 = 0
+        for _ in 0..<3 { total += balancer.slowStartIncrement(1, member: 0, record: &record, now: Self.t0 + .seconds(7) + Milliseconds(500)) }
+        #expect(total == 3 || total == 4)
+        for _ in 0..<297 { total += balancer.slowStartIncrement(1, member: 0, record: &record, now: Self.t0 + .seconds(7) + Milliseconds(500)) }
+        #expect(total >= 399 && total <= 400)
     }
 
     /// Over a 10 s ramp, the returning member's share of new sessions grows from a few
@@ -108,8 +120,10 @@ struct OperatorActionTests {
             }
             shares.append(Double(toReturning) / 100)
         }
+        // The share follows elapsed / (slow_start + elapsed) of the steady half, to the end.
         #expect(shares[0] < 0.15)
         #expect(shares[4] > shares[0])
+        #expect(shares[7] > 0.35 && shares[7] < 0.47)
         #expect(shares[11] > 0.45 && shares[11] < 0.55)
     }
 
