@@ -29,4 +29,13 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 if [ $policy_created -eq 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+# Say loudly what is still missing: the tests fail on a missing dependency instead of skipping.
+still=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || still+=("$p")
+done
+if [ ${#still[@]} -ne 0 ]; then
+  echo "install-deps: MISSING after the install: ${still[*]} (the tests that need them will fail)" >&2
+  exit 1
+fi
 echo "install-deps: done"

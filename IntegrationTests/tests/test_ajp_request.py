@@ -163,8 +163,14 @@ def test_every_method_reaches_tomcat():
                 (body and kv.get("sha256") != hashlib.sha256(body).hexdigest()):
             bad.append((m, r.status, r.text[:200]))
     assert not bad, "methods that did not arrive intact: %s" % bad
-    log = TC.access_log()
-    missing = [m for m in CODED + UNCODED if '"%s /method.jsp?m=%s HTTP/1.1" 200' % (m, m) not in log]
+    # Tomcat writes its access log behind the response: wait for the last lines (bounded).
+    deadline = time.monotonic() + 10
+    while True:
+        log = TC.access_log()
+        missing = [m for m in CODED + UNCODED if '"%s /method.jsp?m=%s HTTP/1.1" 200' % (m, m) not in log]
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert not missing, "Tomcat's access log lacks %s" % missing
 
 

@@ -17,7 +17,7 @@ import pathlib
 import re
 import subprocess
 
-from harness import Httpd, SkipTest, is_reference, module_so, note, rundir
+from harness import NotApplicable, Httpd, SkipTest, is_reference, module_so, note, rundir
 
 SWIFTJK = pathlib.Path(__file__).resolve().parents[2] / "swiftjk"
 
@@ -292,7 +292,7 @@ def test_misspelt_property_fails_swiftjk_check():
 def test_misspelt_property_fails_apache2_t():
     so = module_so()
     if is_reference(so):
-        raise SkipTest("mod_jk reads workers.properties at start, not at apache2 -t (README)")
+        raise NotApplicable("mod_jk reads workers.properties at start, not at apache2 -t (README)")
     good = CLASSIC_WORKERS.replace("192.168.0.23", "127.0.0.1").replace("192.168.0.24", "127.0.0.1")
     h = Httpd(so, workers_properties=good, jk_directives="JkMount /*.jsp worker1", name="check-t-ok")
     rc, out = h.configtest()

@@ -22,7 +22,7 @@ import re
 import threading
 import time
 
-from harness import (REFERENCE_MODULE, Cluster, Httpd, SkipTest, http, is_reference, module_so, note,
+from harness import (NotApplicable, REFERENCE_MODULE, Cluster, Httpd, SkipTest, http, is_reference, module_so, note,
                      procs, require_tools)
 
 SECRET = "cluster-lb-secret-77"
@@ -450,7 +450,7 @@ def test_both_nodes_down_503_fast_one_line():
     """Both Tomcats dead: 503; the second request's 503 comes in under 50 ms, and the jk log has
     exactly one line for it: `lb worker1: all members failed for GET <uri> (tried ...) → 503`."""
     if is_reference():
-        raise SkipTest("SwiftJK contract (mod_jk answers after 0.3-0.5 s, §5.3)")
+        raise NotApplicable("SwiftJK contract (mod_jk answers after 0.3-0.5 s, §5.3)")
     ensure_cluster_up()
     h = start_httpd("httpd-down")
     try:

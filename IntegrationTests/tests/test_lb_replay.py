@@ -8,7 +8,7 @@ Scripted members (harness/fakeajp.py): `f1` breaks, `f2` answers correctly. The 
 a session cookie routed to f1 so f1 is always tried first.
 """
 
-from harness import Httpd, http, is_reference, module_so, note, require_tools, SkipTest
+from harness import Httpd, NotApplicable, http, is_reference, module_so, note, require_tools
 from harness.fakeajp import FakeAJP, body_chunk, send_headers
 
 H = FAKES = None
@@ -40,7 +40,7 @@ def setup_module():
     require_tools()
     so = module_so()
     if is_reference(so):
-        raise SkipTest("SwiftJK's replay policy")
+        raise NotApplicable("SwiftJK's replay policy")
     FAKES = {name: FakeAJP(fn, name="f1-" + name).start() for name, fn in BREAKERS.items()}
     FAKES["good"] = FakeAJP("ok", name="f2").start()
     lines = ["worker.list=" + ",".join("lb_" + n for n in BREAKERS) + ",lb_norecover"]

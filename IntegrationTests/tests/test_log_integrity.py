@@ -18,7 +18,7 @@ import re
 import threading
 import time
 
-from harness import SkipTest, Tomcat, is_reference, load, module_so, note, ports, require_tools
+from harness import NotApplicable, Tomcat, is_reference, load, module_so, note, ports, require_tools
 from harness.fakeajp import FakeAJP
 from harness.jklog import DEFAULT_STAMP_RE, PID_LEVEL_RE, DefaultStampHttpd, parse
 
@@ -39,7 +39,7 @@ def setup_module():
     require_tools()
     so = module_so()
     if is_reference():
-        raise SkipTest("the line shapes are SwiftJK's (mod_jk writes ~100 lines per request at debug)")
+        raise NotApplicable("the line shapes are SwiftJK's (mod_jk writes ~100 lines per request at debug)")
     assert sum(n for _, n in MIX) == PER_ROUND
     TC = Tomcat("integrity", "ti1", secret=SECRET)
     TC.start()

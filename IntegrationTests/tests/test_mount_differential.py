@@ -41,7 +41,7 @@ import pathlib
 import re
 import time
 
-from harness import (REFERENCE_MODULE, Httpd, SkipTest, Tomcat, ajp13_worker_lines,
+from harness import (NotApplicable, REFERENCE_MODULE, Httpd, SkipTest, Tomcat, ajp13_worker_lines,
                      http, is_reference, module_so, note, ports, require_tools)
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -627,7 +627,7 @@ def setup_module():
     require_tools()
     swift = module_so()
     if not os.path.isfile(REFERENCE_MODULE):
-        raise SkipTest("reference module missing: %s" % REFERENCE_MODULE)
+        raise NotApplicable("reference module missing: %s" % REFERENCE_MODULE)
     MODULES["mod_jk"] = REFERENCE_MODULE
     MODULES["swiftjk"] = swift
     for name in ("nodeA", "nodeB"):

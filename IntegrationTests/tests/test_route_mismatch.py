@@ -21,7 +21,7 @@ import pathlib
 import re
 import subprocess
 
-from harness import (Cluster, Httpd, SkipTest, ajp13_worker_lines, http, is_reference, module_so, note,
+from harness import (NotApplicable, Cluster, Httpd, SkipTest, ajp13_worker_lines, http, is_reference, module_so, note,
                      require_tools)
 from harness.jklog import parse
 
@@ -37,7 +37,7 @@ def setup_module():
     require_tools()
     so = module_so()
     if is_reference():
-        raise SkipTest("mod_jk does not notice the swap (that is the point of the classic deployment note)")
+        raise NotApplicable("mod_jk does not notice the swap (that is the point of the classic deployment note)")
     CLUSTER = Cluster(("was1", "was2"), secret=SECRET, channel_send_options=6)
     CLUSTER.start(timeout=90)
     note("cluster formed in %.1fs" % CLUSTER.timings["joined"])

@@ -52,7 +52,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 
-from harness import (REFERENCE_MODULE, Httpd, HttpdError, SkipTest, Tomcat, http, is_reference, module_so,
+from harness import (NotApplicable, REFERENCE_MODULE, Httpd, HttpdError, SkipTest, Tomcat, http, is_reference, module_so,
                      note, require_tools)
 
 SECRET = "status-diff-secret-5150"
@@ -127,7 +127,7 @@ def setup_module():
     require_tools()
     so = module_so()
     if is_reference(so):
-        raise SkipTest("compares SwiftJK with mod_jk: the module under test is mod_jk itself")
+        raise NotApplicable("compares SwiftJK with mod_jk: the module under test is mod_jk itself")
     if not os.path.isfile(REFERENCE_MODULE):
         raise SkipTest("reference module missing: %s" % REFERENCE_MODULE)
     T1 = Tomcat("was1", "was1", secret=SECRET)
