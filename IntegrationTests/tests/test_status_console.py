@@ -630,7 +630,7 @@ def test_every_unsupported_request_is_an_error():
             ("vwf=0", "GET", "/jkstatus", upd + "vwf=0&mime=txt", None, 400, "txt", "Invalid value '0' for vwf"),
             ("vwf=0, prop", "GET", "/jkstatus", upd + "vwf=0&mime=prop", None, 400, "prop", "Invalid value '0' for vwf"),
             ("vahst=10.0.0.9 (ajp runtime)", "GET", "/jkstatus", upd + "vahst=10.0.0.9&mime=txt", None, 400, "txt",
-             "vahst is not changed at runtime"),
+             "vahst (host) is not changed at runtime"),
             ("vlri=5 (lb retry_interval)", "GET", "/jkstatus", "cmd=update&w=%s&vlri=5&mime=txt" % LB, None, 400, "txt",
              "vlri (retry_interval) is not changed at runtime"),
             ("GET update, no allow_get_updates", "GET", "/jkui", upd + "vwa=D&mime=txt", None, 405, "txt",

@@ -523,6 +523,26 @@ def test_update_all_members_one_attribute():
     ])
 
 
+def test_update_member_ajp_settings():
+    # mod_jk's va* values on a member: reply_timeout, CPING timeouts, pool timeout, retries,
+    # recovery_options, busy_limit; then back to the configured values.
+    run_steps([
+        ("cmd=update&w=%s&sw=was1&vart=5000&vapng=2000&vacpt=300&var=3&varo=1&vabl=5" % LB,
+         "vart=5000&vapng=2000&vacpt=300&var=3&varo=1&vabl=5",
+         {"was1": {"reply_timeout": "5000", "ping_timeout": "2000", "connection_pool_timeout": "300", "retries": "3",
+                   "recovery_options": "1", "busy_limit": "5"}}),
+        ("cmd=update&w=%s&att=vart&val0=0&val1=7000" % LB, "att=vart&val0=0&val1=7000",
+         {"was1": {"reply_timeout": "0"}, "was2": {"reply_timeout": "7000"}}),
+        ("cmd=update&w=%s&sw=was*&vart=0&vapng=3000&vacpt=600&var=2&varo=0&vabl=0" % LB,
+         "back to the configured values",
+         {"was1": {"reply_timeout": "0", "ping_timeout": "3000", "connection_pool_timeout": "600", "retries": "2",
+                   "recovery_options": "0", "busy_limit": "0"},
+          "was2": {"reply_timeout": "0", "retries": "2", "busy_limit": "0"}}),
+    ])
+    # was2 is configured with ping_timeout 2500: restore it on its own.
+    change("cmd=update&w=%s&sw=was2&vapng=2500" % LB)
+
+
 def test_update_lb_settings():
     run_steps([
         ("cmd=update&w=%s&vlr=3&vlt=90&vls=0" % LB, "vlr=3&vlt=90&vls=0",

@@ -158,6 +158,14 @@ public struct Balancer: Sendable {
         return Balancer(name: name, members: updated, settings: settings.applying(record))
     }
 
+    /// This balancer with the members' busy_limit replaced (an operator's change to the
+    /// members' ajp13 settings).
+    public func withBusyLimits(_ limits: [Int]) -> Balancer {
+        var updated = members
+        for index in updated.indices where index < limits.count { updated[index].busyLimit = max(0, limits[index]) }
+        return Balancer(name: name, members: updated, settings: settings)
+    }
+
     /// The member whose route is exactly `route` (byte comparison, as mod_jk's strcmp).
     public func index(ofRoute route: some StringProtocol) -> Int? {
         members.firstIndex { $0.route.utf8.elementsEqual(route.utf8) }

@@ -51,7 +51,9 @@ public final class WorkerClient: Sendable {
     public typealias Sleep = @Sendable (Milliseconds) -> Void
 
     public let name: String
-    public let settings: Settings
+    /// The settings in effect; an operator may change the timeouts at runtime (`update`).
+    public var settings: Settings { liveSettings.withLock { $0 } }
+    private let liveSettings: Mutex<Settings>
     /// Connections idle at least this long are always checked before reuse.
     public static let staleCheckAfterIdle = Milliseconds(1000)
     private let connector: Connector
@@ -62,11 +64,21 @@ public final class WorkerClient: Sendable {
 
     public init(name: String, settings: Settings, connector: @escaping Connector, now: @escaping Now, sleep: @escaping Sleep) {
         self.name = name
-        self.settings = settings
+        self.liveSettings = Mutex(settings)
         self.connector = connector
         self.now = now
         self.sleep = sleep
         self.state = LockedState(PoolStateMachine(limits: settings.pool))
+    }
+
+    /// Applies new settings (timeouts, CPING, idle pool timeout) to this pool and the requests
+    /// that start afterwards. The pool's size stays what it was.
+    public func update(_ change: (inout Settings) -> Void) {
+        let updated = liveSettings.withLock { settings -> Settings in
+            change(&settings)
+            return settings
+        }
+        state.withLock { $0.limits.idleTimeout = updated.pool.idleTimeout }
     }
 
     /// Whether this child could lease a connection right now (mod_jk's `ajp_has_endpoint`).

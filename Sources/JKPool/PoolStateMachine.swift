@@ -42,7 +42,8 @@ public struct PoolStateMachine<Connection> {
         case close(Connection)
     }
 
-    public let limits: Limits
+    /// Mutable so an operator's change (status worker) reaches a live pool.
+    public var limits: Limits
     private var idle: [(connection: Connection, since: Timestamp)] = []
     public private(set) var total = 0
     public private(set) var leased = 0

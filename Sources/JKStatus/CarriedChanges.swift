@@ -191,3 +191,29 @@ enum SettingValues {
         return true
     }
 }
+
+extension CarriedChanges {
+    /// An ajp13 worker's changed settings (member == worker name, lb == "").
+    public static func collectAJP(_ worker: String, configured: AJPSharedSettings, current: AJPSharedSettings) -> [CarriedChange] {
+        let was = AJPChange.values(configured)
+        let now = AJPChange.values(current)
+        return AJPChange.fields.filter { current.changed & $0.0 != 0 }.map { _, field in
+            CarriedChange(lb: "", member: worker, field: field, configured: was[field] ?? "", value: now[field] ?? "")
+        }
+    }
+
+    /// Applies the saved ajp13 changes of `worker` whose configured value is unchanged.
+    public static func applyAJP(_ changes: [CarriedChange], worker: String, configured: AJPSharedSettings, to record: inout AJPSharedSettings) -> [String] {
+        var lines: [String] = []
+        let was = AJPChange.values(configured)
+        for change in changes where change.lb.isEmpty && change.member == worker {
+            guard was[change.field] == change.configured else {
+                lines.append("not carried over: ajp13 worker \(worker) \(change.field)=\(change.value) (workers.properties: \(change.configured)); workers.properties now says \(was[change.field] ?? "nothing")")
+                continue
+            }
+            guard let parsed = AJPChange.parse(field: change.field, value: change.value), parsed.apply(to: &record) != nil else { continue }
+            lines.append("carried over the restart: ajp13 worker \(worker) \(change.field)=\(change.value) (workers.properties: \(change.configured))")
+        }
+        return lines
+    }
+}

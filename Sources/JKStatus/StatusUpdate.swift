@@ -54,8 +54,8 @@ public enum StatusUpdate {
     public static let lbParameters = ["vlr", "vlri", "vlt", "vlee", "vlx", "vls", "vlf", "vlm", "vll"]
     /// Member settings: activation, lbfactor, route, redirect, domain, distance.
     public static let memberParameters = ["vwa", "vwf", "vwn", "vwr", "vwc", "vwd"]
-    /// ajp13 settings mod_jk can change at runtime. SwiftJK reads them from workers.properties
-    /// only; an update naming one is refused with that explanation (docs/status-worker.md).
+    /// ajp13 settings mod_jk can change at runtime (`ajpChanges`; host, port, packet size and
+    /// retry interval are refused with the reason).
     public static let ajpParameters = [
         "vahst", "vaprt", "vacpt", "vapng", "vact", "vapt", "vart", "var", "vari", "vacpi", "varo", "vabl", "vamps",
     ]
@@ -171,9 +171,6 @@ public enum StatusUpdate {
     }
 
     static func notForTarget(_ name: String, _ target: String) -> StatusError {
-        if ajpParameters.contains(name) {
-            return StatusError(400, "\(name) is not changed at runtime by SwiftJK: set it in workers.properties and restart gracefully")
-        }
-        return StatusError(400, "\(name) does not apply to \(target)")
+        StatusError(400, "\(name) does not apply to \(target)")
     }
 }

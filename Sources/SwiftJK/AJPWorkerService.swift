@@ -39,9 +39,9 @@ enum AJPWorkerService {
                 retryable = RetryPolicy.mayRetry(
                     method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
                     requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted,
-                    recoveryOptions: plan.settings.recoveryOptions)
+                    recoveryOptions: Int(plan.live.recoveryOptions))
             }
-            if retryable && attempt < plan.settings.retries {
+            if retryable && attempt < Int(plan.live.retries) {
                 SystemClock.sleep(plan.settings.retryInterval)
                 continue
             }

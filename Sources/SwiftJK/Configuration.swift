@@ -169,13 +169,23 @@ final class Configuration: @unchecked Sendable {
             if case .lb(let lb) = plan { return lb }
             return nil
         }
-        if !balancers.isEmpty {
+        let ajpWorkers = plans.compactMap { plan -> AJPPlan? in
+            if case .ajp(let ajp) = plan { return ajp }
+            return nil
+        }
+        let hasStatusWorker = plans.contains { plan in
+            if case .status = plan { return true }
+            return false
+        }
+        // Shared memory for the balancers' records, and for the status worker's changes and
+        // form nonces, which every child must see.
+        if !balancers.isEmpty || hasStatusWorker {
             // Default: in httpd's runtime directory (DefaultRuntimeDir), where a shared-memory
             // file belongs (mod_jk's default is logs/jk-runtime-status under ServerRoot).
             let base = jk.global.shmFile.map { startup.resolve($0) } ?? runtimeFile("jk-runtime-status")
             let path = "\(base).\(startup.parentPID)"
             do {
-                let state = try SharedBalancerState(path: path, balancers: balancers)
+                let state = try SharedBalancerState(path: path, balancers: balancers, ajpWorkers: ajpWorkers)
                 for line in state.carriedOver { mainLog.info("status worker change \(line)") }
                 shared = state
             } catch {

@@ -94,7 +94,7 @@ enum LoadBalancerService {
             }
             if stale {
                 pulls += 1
-                (sequence, balancer) = lb.pull(shared)
+                (sequence, balancer) = runtime.pull(lb, shared)
                 perRound = min(balancer.members.count, max(1, settings.lbRetries))
                 continue
             }
@@ -174,12 +174,13 @@ enum LoadBalancerService {
                 // are still in httpd's write buffer) can be forgotten: an idempotent request then
                 // fails over like one that got no reply at all (mod_jk retries it too), unless
                 // recovery_options 2.
+                let recoveryOptions = Int(ajp.live.recoveryOptions)
                 let forgettable = result.outcome.responseStarted && result.outcome.bytesToClient < HttpdClient.writeBufferSize
-                    && ajp.settings.recoveryOptions & RetryPolicy.abortIfResponseStarted == 0 && !httpd.responseCommitted
+                    && recoveryOptions & RetryPolicy.abortIfResponseStarted == 0 && !httpd.responseCommitted
                 let retryable = result.poolExhausted || RetryPolicy.mayRetry(
                     method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
                     requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted && !forgettable,
-                    recoveryOptions: ajp.settings.recoveryOptions)
+                    recoveryOptions: recoveryOptions)
                 if !retryable {
                     return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts, httpd: httpd)
                 }

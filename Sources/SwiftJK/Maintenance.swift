@@ -6,11 +6,12 @@ import JKPosix
 /// Periodic work shared by the watchdog and (when no watchdog runs) the request path.
 enum Maintenance {
     static func run(_ runtime: Runtime, now: Timestamp, probe: Bool) {
+        runtime.pullAJPSettings()
         let configuration = runtime.configuration
         let log = configuration.mainLog
         for plan in configuration.plans {
             guard case .lb(let lb) = plan, let shared = configuration.shared else { continue }
-            let balancer = lb.pull(shared).balancer
+            let balancer = runtime.pull(lb, shared).balancer
             let outcome = shared.withBalancer(lb.sharedSlot) { balancerRecord, members -> ([StateChange]?, [Int]) in
                 let drained = balancer.stopDrained(runtime: &members, now: now)
                 if !drained.isEmpty { balancerRecord.sequence &+= 1 }
@@ -28,7 +29,8 @@ enum Maintenance {
         for (index, client) in runtime.clients.enumerated() {
             guard let client, case .ajp(let plan) = configuration.plans[index] else { continue }
             client.sweep()
-            if plan.effective.pingMode.contains(.interval) { client.probeIdle(interval: plan.effective.connectionPingInterval) }
+            let interval = plan.idlePingInterval(plan.live)
+            if interval.value > 0 { client.probeIdle(interval: interval) }
         }
     }
 
@@ -54,7 +56,7 @@ enum Maintenance {
         for member in claimed {
             let planIndex = lb.memberWorkers[member]
             guard let client = runtime.client(planIndex), case .ajp(let ajp) = configuration.plans[planIndex] else { continue }
-            let result = client.probe(timeout: ajp.effective.pingTimeout)
+            let result = client.probe(timeout: Milliseconds(ajp.live.pingTimeout))
             let change: StateChange? = shared.withBalancer(lb.sharedSlot) { _, members -> StateChange? in
                 switch result {
                 case .success:

@@ -25,8 +25,8 @@ struct MemberAttempt {
         plan: AJPPlan, client: WorkerClient, request: RequestEncoder, body: inout RequestBody, httpd: HttpdClient,
         extensions: MountExtensions?, replyTimeoutOverride: Int?, useServerErrors: Int?, log: JKLog
     ) -> Result {
-        var timeouts = plan.timeouts
-        timeouts.liveness = plan.effective.pingTimeout
+        let live = plan.live
+        var timeouts = plan.exchangeTimeouts(live)
         // JK_REPLY_TIMEOUT below 0 is ignored, as in mod_jk.
         if let override = replyTimeoutOverride.flatMap({ $0 >= 0 ? $0 : nil }) ?? extensions?.replyTimeout.map({ Int($0.value) }) {
             timeouts.reply = Milliseconds(max(0, override))
@@ -60,7 +60,7 @@ struct MemberAttempt {
             let outcome = AJPAttempt.run(
                 request: request, body: &body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy,
                 isAlive: {
-                    if case .success = client.probe(timeout: plan.effective.pingTimeout) { return true }
+                    if case .success = client.probe(timeout: Milliseconds(live.pingTimeout)) { return true }
                     return false
                 })
             switch outcome.result {
@@ -70,7 +70,7 @@ struct MemberAttempt {
                 result.secretRejected = outcome.status == 403 && !reuse
                 return result
             case .clientFailed:
-                client.discard(lease.connection, abort: plan.settings.recoveryOptions & RetryPolicy.closeBackendOnClientError != 0)
+                client.discard(lease.connection, abort: Int(live.recoveryOptions) & RetryPolicy.closeBackendOnClientError != 0)
                 return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .clientError, cause: .none)
             case .requestTooLarge:
                 client.release(lease.connection, reusable: true)
@@ -91,7 +91,7 @@ struct MemberAttempt {
                 if !lease.fresh, !freshRetryUsed, !outcome.responseStarted, outcome.status == 0, failure.diedQuietly,
                     RetryPolicy.mayRetry(
                         method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
-                        requestSent: false, responseStarted: false, recoveryOptions: plan.settings.recoveryOptions),
+                        requestSent: false, responseStarted: false, recoveryOptions: Int(live.recoveryOptions)),
                     !outcome.requestSent || RetryPolicy.isIdempotent(request.method) && !body.hasBody
                 {
                     freshRetryUsed = true

@@ -51,6 +51,7 @@ enum RequestHandler {
         httpd.flushEveryPacket = options.contains(.flushPackets)
         httpd.flushHeaders = options.contains(.flushHeader)
         httpd.disableReuse = options.contains(.disableReuse)
+        runtime.pullAJPSettings()
         let facts = RequestFacts(view: view, server: server)
         let request = RequestEncoder(facts: facts, options: options)
         httpd.setNote("JK_WORKER_TYPE", plan.typeName)

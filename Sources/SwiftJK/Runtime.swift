@@ -95,6 +95,45 @@ final class Runtime: @unchecked Sendable {
         Maintenance.run(self, now: now, probe: false)
     }
 
+    /// The ajp13 settings sequence this child last pulled.
+    private let ajpSeen = Atomic<UInt64>(0)
+
+    /// Takes operators' changes to ajp13 settings (status worker, any child) when the shared
+    /// sequence moved: each plan's request settings and its pool here. One unlocked load when
+    /// nothing changed.
+    func pullAJPSettings() {
+        guard let shared = configuration.shared else { return }
+        let seen = ajpSeen.load(ordering: .relaxed)
+        guard shared.ajpSettingsSequence != seen else { return }
+        let (sequence, records) = shared.ajpSettings()
+        guard ajpSeen.compareExchange(expected: seen, desired: sequence, ordering: .relaxed).exchanged else { return }
+        var ajpIndex = 0
+        for (index, plan) in configuration.plans.enumerated() {
+            guard case .ajp(let ajp) = plan else { continue }
+            defer { ajpIndex += 1 }
+            guard ajpIndex < records.count else { break }
+            let record = records[ajpIndex]
+            ajp.take(record)
+            client(index)?.update { settings in
+                settings.pingTimeout = Milliseconds(record.pingTimeout)
+                settings.connectPingTimeout = Milliseconds(record.connectTimeout)
+                settings.prepostPingTimeout = Milliseconds(record.prepostTimeout)
+                settings.idlePingInterval = ajp.idlePingInterval(record)
+                settings.pool.idleTimeout = Milliseconds(record.connectionPoolTimeout)
+            }
+        }
+    }
+
+    /// An lb's balancer in effect here, with its members' busy_limit.
+    @discardableResult
+    func pull(_ lb: LBPlan, _ shared: SharedBalancerState) -> (sequence: UInt64, balancer: Balancer) {
+        let limits = lb.memberWorkers.map { index -> Int in
+            guard index < configuration.plans.count, case .ajp(let ajp) = configuration.plans[index] else { return 0 }
+            return Int(ajp.live.busyLimit)
+        }
+        return lb.pull(shared, busyLimits: limits)
+    }
+
     func client(_ index: Int) -> WorkerClient? { index >= 0 && index < clients.count ? clients[index] : nil }
 
     /// True the first time `key` is seen in this child.

@@ -27,7 +27,7 @@ final class SharedBalancerState: @unchecked Sendable {
     /// Only the creating process removes the file (children also run pool cleanups at exit).
     private let creator: Int32
 
-    init(path: String, balancers: [LBPlan]) throws(FileError) {
+    init(path: String, balancers: [LBPlan], ajpWorkers: [AJPPlan]) throws(FileError) {
         func aligned(_ value: Int) -> Int { (value + 7) & ~7 }
         var size = 0
         for plan in balancers {
@@ -36,6 +36,8 @@ final class SharedBalancerState: @unchecked Sendable {
             size = aligned(size) + MemoryLayout<MemberLabels>.stride * plan.configured.members.count
         }
         size = aligned(size) + MemoryLayout<NonceSlot>.stride * NonceRing.capacity
+        size = aligned(size) + MemoryLayout<UInt64>.stride
+        size = aligned(size) + MemoryLayout<AJPSharedSettings>.stride * ajpWorkers.count
         region = try SharedRegion.create(path: path, payloadSize: size)
         creator = ProcessIdentity.pid
         var offset = 0
@@ -70,6 +72,14 @@ final class SharedBalancerState: @unchecked Sendable {
         let nonces = (region.payload + offset).bindMemory(to: NonceSlot.self, capacity: NonceRing.capacity)
         nonceSlots = UnsafeMutableBufferPointer(start: nonces, count: NonceRing.capacity)
         _ = nonceSlots.initialize(repeating: NonceSlot())
+        offset = aligned(offset + MemoryLayout<NonceSlot>.stride * NonceRing.capacity)
+        ajpSequence = (region.payload + offset).bindMemory(to: UInt64.self, capacity: 1)
+        ajpSequence.initialize(to: 0)
+        offset = aligned(offset + MemoryLayout<UInt64>.stride)
+        let ajpRecords = (region.payload + offset).bindMemory(to: AJPSharedSettings.self, capacity: ajpWorkers.count)
+        ajpSlots = UnsafeMutableBufferPointer(start: ajpRecords, count: ajpWorkers.count)
+        _ = ajpSlots.initialize(from: ajpWorkers.map(\.configuredLive))
+        self.ajpWorkers = ajpWorkers
         carriedOver = restoreChanges()
     }
 
@@ -94,6 +104,11 @@ final class SharedBalancerState: @unchecked Sendable {
             if !applied.isEmpty { slot.balancer.pointee.sequence &+= 1 }
             lines += applied
         }
+        for (index, plan) in ajpWorkers.enumerated() where index < ajpSlots.count {
+            let applied = CarriedChanges.applyAJP(changes, worker: plan.name, configured: plan.configuredLive, to: &ajpSlots[index])
+            if !applied.isEmpty { ajpSequence.pointee &+= 1 }
+            lines += applied
+        }
         return lines
     }
 
@@ -104,11 +119,40 @@ final class SharedBalancerState: @unchecked Sendable {
             guard let snapshot = fullSnapshot(index) else { continue }
             changes += CarriedChanges.collect(plan.configured, record: snapshot.balancer, members: snapshot.members, labels: snapshot.labels)
         }
+        let (_, ajp) = ajpSettings()
+        for (index, plan) in ajpWorkers.enumerated() where index < ajp.count {
+            changes += CarriedChanges.collectAJP(plan.name, configured: plan.configuredLive, current: ajp[index])
+        }
         guard !changes.isEmpty else { return }
         try? Files.writeText(changesPath, CarriedChanges.encode(changes))
     }
 
     private let nonceSlots: UnsafeMutableBufferPointer<NonceSlot>
+    /// Bumped whenever an operator changes an ajp13 worker's settings; children compare it.
+    private let ajpSequence: UnsafeMutablePointer<UInt64>
+    /// One record per ajp13 worker, in `ajpWorkers` order.
+    private let ajpSlots: UnsafeMutableBufferPointer<AJPSharedSettings>
+    private let ajpWorkers: [AJPPlan]
+
+    /// The ajp13 settings sequence, read without the lock: an aligned 8-byte load, only ever
+    /// compared with the value a child last pulled (a stale read just delays the pull).
+    var ajpSettingsSequence: UInt64 { ajpSequence.pointee }
+
+    /// Every ajp13 worker's shared settings and the sequence they belong to, under the lock.
+    func ajpSettings() -> (UInt64, [AJPSharedSettings]) {
+        region.withLock { (ajpSequence.pointee, Array(ajpSlots)) }
+    }
+
+    /// Changes one ajp13 worker's settings under the lock and bumps the sequence when `body`
+    /// says something changed.
+    func withAJPSettings<R>(_ name: String, _ body: (inout AJPSharedSettings) -> (R, Bool)) -> R? {
+        guard let index = ajpWorkers.firstIndex(where: { $0.name == name }) else { return nil }
+        return region.withLock {
+            let (result, changed) = body(&ajpSlots[index])
+            if changed { ajpSequence.pointee &+= 1 }
+            return result
+        }
+    }
 
     /// Runs `body` on one lb's records and its members' text settings, holding the lock
     /// (status-worker changes).

@@ -140,3 +140,16 @@ enum StatusActions {
         } ?? false
     }
 }
+
+extension StatusActions {
+    /// An ajp13 worker's (or lb member's) settings; returns "field old → new" texts.
+    static func updateAJP(_ worker: String, changes: [AJPChange], shared: SharedBalancerState) -> [String] {
+        shared.withAJPSettings(worker) { record -> ([String], Bool) in
+            var texts: [String] = []
+            for change in changes {
+                if let (old, new) = change.apply(to: &record) { texts.append("\(change.field) \(old) → \(new)") }
+            }
+            return (texts, !texts.isEmpty)
+        } ?? []
+    }
+}

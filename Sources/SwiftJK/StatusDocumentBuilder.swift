@@ -73,20 +73,20 @@ struct StatusDocumentBuilder {
     }
 
     func ajpFacts(_ ajp: AJPPlan, planIndex: Int) -> AJPFacts {
-        let effective = ajp.effective
+        let live = ajp.live
         let settings = ajp.settings
         let connected = runtime.client(planIndex)?.connectionCount ?? 0
         return AJPFacts(
             name: ajp.name, host: ajp.host, port: ajp.port,
             address: configuration.address(for: planIndex)?.description ?? "unresolved", source: settings.source,
-            connectionPoolTimeout: Int(effective.connectionPoolTimeout.value / 1000), pingTimeout: Int(effective.pingTimeout.value),
-            // The CPING timeouts in effect (ping_mode C/P without connect_/prepost_timeout use
-            // ping_timeout), as mod_jk shows them.
-            connectTimeout: Int(ajp.client.connectPingTimeout.value), prepostTimeout: Int(ajp.client.prepostPingTimeout.value),
-            replyTimeout: Int(settings.replyTimeout.value), retries: settings.retries,
-            connectionPingInterval: effective.pingMode.contains(.interval) ? Int(effective.connectionPingInterval.value / 1000) : 0,
-            recoveryOptions: settings.recoveryOptions, busyLimit: settings.busyLimit, maxPacketSize: settings.maxPacketSize,
-            connected: connected, maxConnected: effective.connectionPoolSize)
+            // The values in effect: the CPING timeouts as ping_mode derives them (mod_jk shows
+            // them so too), with an operator's changes.
+            connectionPoolTimeout: Int(live.connectionPoolTimeout / 1000), pingTimeout: Int(live.pingTimeout),
+            connectTimeout: Int(live.connectTimeout), prepostTimeout: Int(live.prepostTimeout),
+            replyTimeout: Int(live.replyTimeout), retries: Int(live.retries),
+            connectionPingInterval: Int(live.connectionPingInterval / 1000),
+            recoveryOptions: Int(live.recoveryOptions), busyLimit: Int(live.busyLimit), maxPacketSize: settings.maxPacketSize,
+            connected: connected, maxConnected: ajp.effective.connectionPoolSize)
     }
 
     /// The mount rules of every server that name `worker` ("Map:" lines).

@@ -156,53 +156,24 @@ enum StatusWorkerService {
         case .success(let found): (worker, members) = (found.1, found.2)
         case .failure(let error): return .failure(error)
         }
-        guard case .lb(let lb) = worker else {
-            return .failure(StatusError(400, "Update failed: SwiftJK changes lb and member settings at runtime; worker \(worker.name)'s ajp13 settings come from workers.properties"))
-        }
         guard let shared = configuration.shared else { return .failure(StatusError(503, "No shared memory (JkShmFile failed at startup): changes cannot reach the children")) }
         let who = "status worker \(plan.name): \(facts.remoteUser.map { "user '\($0)'" } ?? "anonymous") from \(facts.remoteAddress)"
         let log = configuration.mainLog
-        let names = lb.configured.members.map(\.name)
-        switch request.command {
-        case .update:
-            var lines: [String] = []
-            if let members {
-                for member in members {
-                    let changes: [MemberChange]
-                    switch StatusUpdate.memberChanges(request.values, member: names[member]) {
-                    case .success(let parsed): changes = parsed
-                    case .failure(let error): return .failure(error)
-                    }
-                    for text in StatusActions.updateMember(lb, member: member, changes: changes, shared: shared) {
-                        lines.append("member \(names[member]) of \(lb.name): \(text)")
-                    }
-                }
-            } else if let attribute = request.attribute {
-                // `att=` for all members: val0, val1, … one per member.
-                for (name, value) in request.values {
-                    guard name.hasPrefix("val"), let index = Int(name.dropFirst(3)), index >= 0, index < names.count else {
-                        return .failure(StatusError(400, "\(name) does not name a member (val0 … val\(names.count - 1))"))
-                    }
-                    let change: [MemberChange]
-                    switch StatusUpdate.memberChanges([(attribute, value)], member: names[index]) {
-                    case .success(let parsed): change = parsed
-                    case .failure(let error): return .failure(error)
-                    }
-                    for text in StatusActions.updateMember(lb, member: index, changes: change, shared: shared) {
-                        lines.append("member \(names[index]) of \(lb.name): \(text)")
-                    }
-                }
-            } else {
-                let changes: [LBChange]
-                switch StatusUpdate.lbChanges(request.values) {
-                case .success(let parsed): changes = parsed
-                case .failure(let error): return .failure(error)
-                }
-                for text in StatusActions.updateBalancer(lb, changes: changes, shared: shared) { lines.append("lb \(lb.name): \(text)") }
+        if request.command == .update {
+            let lines: [String]
+            switch StatusUpdates.apply(request, to: worker, members: members, runtime: runtime, shared: shared) {
+            case .success(let applied): lines = applied
+            case .failure(let error): return .failure(error)
             }
-            lb.pull(shared)
             for line in lines { log.info("\(who) changed \(line)") }
             return .success(lines.isEmpty ? "Nothing changed." : "Changed " + lines.joined(separator: "; ") + ".")
+        }
+        guard case .lb(let lb) = worker else {
+            let what = request.command == .reset ? "Reset failed" : "Marking worker for recovery failed"
+            return .failure(StatusError(400, "\(what): worker \(worker.name) is not a load balancer (SwiftJK keeps no counters or states for a plain ajp13 worker)"))
+        }
+        let names = lb.configured.members.map(\.name)
+        switch request.command {
         case .reset:
             guard request.values.isEmpty else { return .failure(StatusError(400, "reset takes no values")) }
             let member = members?.first

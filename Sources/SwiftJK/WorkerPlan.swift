@@ -3,6 +3,7 @@ import JKClient
 import JKConfig
 import JKCore
 import JKPool
+import JKStatus
 import Synchronization
 
 /// Everything the request path needs to know about one worker, computed once per configuration.
@@ -64,6 +65,43 @@ final class AJPPlan: Sendable {
             pingTimeout: pingTimeout,
             disableReuse: false)
         self.timeouts = ExchangeTimeouts(socket: settings.socketTimeout, reply: settings.replyTimeout)
+        var initial = AJPSharedSettings()
+        initial.replyTimeout = settings.replyTimeout.value
+        initial.pingTimeout = pingTimeout.value
+        initial.connectTimeout = connectPing.value
+        initial.prepostTimeout = prepostPing.value
+        initial.connectionPoolTimeout = effective.connectionPoolTimeout.value
+        initial.connectionPingInterval = effective.connectionPingInterval.value
+        initial.retries = Int32(clamping: settings.retries)
+        initial.recoveryOptions = Int32(clamping: settings.recoveryOptions)
+        initial.busyLimit = Int32(clamping: settings.busyLimit)
+        self.configuredLive = initial
+        self.liveState = Mutex(initial)
+    }
+
+    /// The runtime-editable settings as workers.properties gave them.
+    let configuredLive: AJPSharedSettings
+    private let liveState: Mutex<AJPSharedSettings>
+
+    /// The runtime-editable settings in effect in this child (an operator's changes included).
+    var live: AJPSharedSettings { liveState.withLock { $0 } }
+
+    /// Takes an operator's changes (pulled from the shared records) for this child's requests.
+    func take(_ settings: AJPSharedSettings) { liveState.withLock { $0 = settings } }
+
+    /// How long a pooled connection may sit idle before a CPING checks it; zero = no idle CPINGs
+    /// (ping_mode without I, unless an operator set connection_ping_interval).
+    func idlePingInterval(_ live: AJPSharedSettings) -> Milliseconds {
+        let on = effective.pingMode.contains(.interval) || live.changed & AJPChange.connectionPingInterval(seconds: 0).bit != 0
+        return on ? Milliseconds(live.connectionPingInterval) : .zero
+    }
+
+    /// This worker's exchange timeouts in effect.
+    func exchangeTimeouts(_ live: AJPSharedSettings) -> ExchangeTimeouts {
+        var timeouts = self.timeouts
+        timeouts.reply = Milliseconds(live.replyTimeout)
+        timeouts.liveness = Milliseconds(live.pingTimeout)
+        return timeouts
     }
 
     /// `fail_on_status`: positive codes mark the member in error, negative ones only fail over.
@@ -105,12 +143,14 @@ final class LBPlan: Sendable {
 
     /// Rebuilds this child's balancer when the shared records changed since the last pull.
     /// Returns the balancer in effect afterwards.
+    /// `busyLimits`: the members' busy_limit in effect (their ajp13 settings), in member order.
     @discardableResult
-    func pull(_ shared: SharedBalancerState) -> (sequence: UInt64, balancer: Balancer) {
+    func pull(_ shared: SharedBalancerState, busyLimits: [Int]? = nil) -> (sequence: UInt64, balancer: Balancer) {
         guard let snapshot = shared.fullSnapshot(sharedSlot) else { return current }
         let known = current
         guard snapshot.balancer.sequence != known.sequence else { return known }
-        let rebuilt = configured.applying(settings: snapshot.balancer.settings, runtime: snapshot.members, labels: snapshot.labels)
+        var rebuilt = configured.applying(settings: snapshot.balancer.settings, runtime: snapshot.members, labels: snapshot.labels)
+        if let busyLimits { rebuilt = rebuilt.withBusyLimits(busyLimits) }
         return live.withLock { state in
             if state.sequence != snapshot.balancer.sequence { state = (snapshot.balancer.sequence, rebuilt) }
             return state

@@ -108,3 +108,48 @@ extension Result {
         return nil
     }
 }
+
+/// The `va*` values: ajp13 settings changed at runtime, and the ones refused with a reason.
+struct AJPSettingsUpdateTests {
+    @Test(arguments: [
+        ("vart", "5000", AJPChange.replyTimeout(5000)), ("vapng", "2000", .pingTimeout(2000)), ("vact", "0", .connectTimeout(0)),
+        ("vapt", "1500", .prepostTimeout(1500)), ("vacpt", "300", .connectionPoolTimeout(seconds: 300)),
+        ("vacpi", "60", .connectionPingInterval(seconds: 60)), ("var", "3", .retries(3)), ("varo", "4", .recoveryOptions(4)),
+        ("vabl", "10", .busyLimit(10)),
+    ])
+    func values(name: String, value: String, change: AJPChange) throws {
+        #expect(try StatusUpdate.ajpChanges([(name, value)]).get() == [change])
+    }
+
+    @Test(arguments: [("vart", "-1"), ("var", "0"), ("varo", "32"), ("vacpi", "0"), ("vahst", "other"), ("vaprt", "8010"), ("vamps", "16384"), ("vari", "10"), ("vwf", "2")])
+    func refused(name: String, value: String) {
+        #expect(StatusUpdate.ajpChanges([(name, value)]).failure?.status == 400)
+    }
+
+    @Test func aChangeShowsOldAndNewAndMarksTheField() {
+        var settings = AJPSharedSettings()
+        settings.replyTimeout = 0
+        let shown = AJPChange.replyTimeout(5000).apply(to: &settings)
+        #expect(shown?.old == "0" && shown?.new == "5000")
+        #expect(settings.changed == AJPChange.replyTimeout(0).bit)
+        #expect(AJPChange.replyTimeout(5000).apply(to: &settings) == nil)
+    }
+
+    @Test func ajpChangesAreCarriedOverUnlessTheFileChanged() {
+        var configured = AJPSharedSettings()
+        configured.replyTimeout = 0
+        configured.retries = 2
+        var current = configured
+        _ = AJPChange.replyTimeout(5000).apply(to: &current)
+        _ = AJPChange.retries(4).apply(to: &current)
+        let saved = CarriedChanges.collectAJP("was1", configured: configured, current: current)
+        #expect(saved.map(\.field) == ["reply_timeout", "retries"])
+        var edited = configured
+        edited.retries = 3   // workers.properties now says retries=3
+        var next = edited
+        let lines = CarriedChanges.applyAJP(CarriedChanges.decode(CarriedChanges.encode(saved)), worker: "was1", configured: edited, to: &next)
+        #expect(next.replyTimeout == 5000)
+        #expect(next.retries == 3)
+        #expect(lines.count == 2)
+    }
+}
