@@ -4,13 +4,14 @@ import JKClient
 import JKConfig
 import JKCore
 import JKPosix
+import JKStatus
 
 /// A request mounted directly on an ajp13 worker (no balancer): up to `retries` attempts,
 /// `retry_interval` apart, while the retry policy allows.
 enum AJPWorkerService {
     static func serve(
         plan: AJPPlan, client: WorkerClient, request base: RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
-        extensions: MountExtensions?, log: JKLog
+        extensions: MountExtensions?, shared: SharedBalancerState?, log: JKLog
     ) -> ServiceReport {
         var report = ServiceReport()
         var body = RequestBody(
@@ -19,6 +20,10 @@ enum AJPWorkerService {
         var request = base
         request.secret = plan.settings.secret
         request.activation = "ACT"
+        shared?.withAJPCounters(plan.name) { record in
+            record.busy += 1
+            record.maxBusy = max(record.maxBusy, record.busy)
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -41,7 +46,12 @@ enum AJPWorkerService {
                     requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted,
                     recoveryOptions: Int(plan.live.recoveryOptions))
             }
-            if retryable && attempt < Int(plan.live.retries) {
+            let again = retryable && attempt < Int(plan.live.retries)
+            shared?.withAJPCounters(plan.name) { record in
+                Self.count(result, in: &record, now: SystemClock.now())
+                if !again { record.busy = max(0, record.busy - 1) }
+            }
+            if again {
                 SystemClock.sleep(plan.settings.retryInterval)
                 continue
             }
@@ -50,6 +60,27 @@ enum AJPWorkerService {
                 &report, result: result, workerLabel: { "worker \(plan.name) (\(plan.endpoint))" }, plan: plan, facts: facts,
                 httpd: httpd)
             return report
+        }
+    }
+}
+
+extension AJPWorkerService {
+    /// An attempt in the worker's shared counters (the status worker's used, errors, bytes).
+    static func count(_ result: MemberAttempt.Result, in record: inout AJPCounters, now: Timestamp) {
+        guard !result.poolExhausted else { return }
+        record.used &+= 1
+        record.transferred &+= UInt64(max(0, result.outcome.bytesToBackend))
+        record.read &+= UInt64(max(0, result.outcome.bytesToClient))
+        switch result.attemptResult {
+        case .success, .statusError: break
+        case .clientError: record.clientErrors &+= 1
+        case .replyTimeout:
+            record.replyTimeouts &+= 1
+            record.errors &+= 1
+            record.errorTime = now.milliseconds
+        case .internalError, .protocolError, .statusFatal, .backendError, .backendDown:
+            record.errors &+= 1
+            record.errorTime = now.milliseconds
         }
     }
 }

@@ -61,7 +61,8 @@ enum RequestHandler {
         case .ajp(let ajp):
             guard let client = runtime.client(planIndex) else { return 500 }
             report = AJPWorkerService.serve(
-                plan: ajp, client: client, request: request, facts: facts, httpd: httpd, extensions: extensions, log: log)
+                plan: ajp, client: client, request: request, facts: facts, httpd: httpd, extensions: extensions,
+                shared: configuration.shared, log: log)
         case .lb(let lb):
             report = LoadBalancerService.serve(
                 lb: lb, runtime: runtime, request: request, facts: facts, httpd: httpd, extensions: extensions, log: log)

@@ -38,6 +38,7 @@ final class SharedBalancerState: @unchecked Sendable {
         size = aligned(size) + MemoryLayout<NonceSlot>.stride * NonceRing.capacity
         size = aligned(size) + MemoryLayout<UInt64>.stride
         size = aligned(size) + MemoryLayout<AJPSharedSettings>.stride * ajpWorkers.count
+        size = aligned(size) + MemoryLayout<AJPCounters>.stride * ajpWorkers.count
         region = try SharedRegion.create(path: path, payloadSize: size)
         creator = ProcessIdentity.pid
         var offset = 0
@@ -79,7 +80,14 @@ final class SharedBalancerState: @unchecked Sendable {
         let ajpRecords = (region.payload + offset).bindMemory(to: AJPSharedSettings.self, capacity: ajpWorkers.count)
         ajpSlots = UnsafeMutableBufferPointer(start: ajpRecords, count: ajpWorkers.count)
         _ = ajpSlots.initialize(from: ajpWorkers.map(\.configuredLive))
+        offset = aligned(offset + MemoryLayout<AJPSharedSettings>.stride * ajpWorkers.count)
+        let counters = (region.payload + offset).bindMemory(to: AJPCounters.self, capacity: ajpWorkers.count)
+        ajpCounterSlots = UnsafeMutableBufferPointer(start: counters, count: ajpWorkers.count)
+        var fresh = AJPCounters()
+        fresh.lastReset = SystemClock.now().milliseconds
+        _ = ajpCounterSlots.initialize(repeating: fresh)
         self.ajpWorkers = ajpWorkers
+        ajpIndex = Dictionary(ajpWorkers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         carriedOver = restoreChanges()
     }
 
@@ -133,6 +141,15 @@ final class SharedBalancerState: @unchecked Sendable {
     /// One record per ajp13 worker, in `ajpWorkers` order.
     private let ajpSlots: UnsafeMutableBufferPointer<AJPSharedSettings>
     private let ajpWorkers: [AJPPlan]
+    /// A plain ajp13 worker's counters (mod_jk's used, errors, bytes …), one per ajp13 worker.
+    private let ajpCounterSlots: UnsafeMutableBufferPointer<AJPCounters>
+    private let ajpIndex: [String: Int]
+
+    /// Runs `body` on an ajp13 worker's shared counters, holding the lock.
+    func withAJPCounters<R>(_ name: String, _ body: (inout AJPCounters) -> R) -> R? {
+        guard let index = ajpIndex[name], index < ajpCounterSlots.count else { return nil }
+        return region.withLock { body(&ajpCounterSlots[index]) }
+    }
 
     /// The ajp13 settings sequence, read without the lock: an aligned 8-byte load, only ever
     /// compared with the value a child last pulled (a stale read just delays the pull).

@@ -66,8 +66,8 @@ struct StatusDocumentBuilder {
 
     func ajpWorker(_ ajp: AJPPlan, planIndex: Int, options: StatusOptions) -> StatusDocument.AJPWorker {
         let maps = self.maps(for: ajp.name)
-        var counters = AJPCounters()
-        counters.lastReset = runtime.startedAt.milliseconds
+        var counters: AJPCounters = configuration.shared?.withAJPCounters(ajp.name) { $0 } ?? AJPCounters()
+        if counters.lastReset == 0 { counters.lastReset = runtime.startedAt.milliseconds }
         let fields = StatusFields.ajpWorker(ajpFacts(ajp, planIndex: planIndex), counters: counters, mapCount: maps.count, clock: clock)
         return StatusDocument.AJPWorker(name: ajp.name, fields: fields, maps: options.contains(.noMaps) ? [] : maps)
     }

@@ -168,9 +168,20 @@ enum StatusWorkerService {
             for line in lines { log.info("\(who) changed \(line)") }
             return .success(lines.isEmpty ? "Nothing changed." : "Changed " + lines.joined(separator: "; ") + ".")
         }
+        if case .ajp(let ajp) = worker, request.command == .reset {
+            // mod_jk: a plain ajp13 worker's counters start again; its state is kept.
+            shared.withAJPCounters(ajp.name) { record in
+                let busy = record.busy
+                record = AJPCounters()
+                record.busy = busy
+                record.lastReset = SystemClock.now().milliseconds
+            }
+            log.info("\(who) reset the counters of ajp13 worker \(ajp.name)")
+            return .success("Counters of ajp13 worker \(ajp.name) reset.")
+        }
         guard case .lb(let lb) = worker else {
             let what = request.command == .reset ? "Reset failed" : "Marking worker for recovery failed"
-            return .failure(StatusError(400, "\(what): worker \(worker.name) is not a load balancer (SwiftJK keeps no counters or states for a plain ajp13 worker)"))
+            return .failure(StatusError(400, what))
         }
         let names = lb.configured.members.map(\.name)
         switch request.command {

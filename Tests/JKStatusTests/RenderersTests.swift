@@ -67,6 +67,27 @@ struct RenderersTests {
         #expect(text == expected)
     }
 
+    @Test func aPlainAJPWorkerLineMatchesModJK() {
+        var facts = Self.ajp("ajp1", port: 51149)
+        facts.connected = 2
+        facts.maxConnected = 2
+        var counters = AJPCounters()
+        counters.used = 3
+        counters.transferred = 513
+        counters.read = 210
+        counters.maxBusy = 1
+        counters.lastReset = 101_000
+        let fields = StatusFields.ajpWorker(facts, counters: counters, mapCount: 9, clock: Self.clock)
+        let document = StatusDocument(ajpWorkers: [.init(name: "ajp1", fields: fields, maps: [])], result: .finished)
+        let line = StatusRenderers.text(document, .init()).split(separator: "\n").dropFirst().first.map(String.init)
+        #expect(
+            line
+                == "AJP Worker: name=ajp1 type=ajp13 host=127.0.0.1 port=51149 address=127.0.0.1:51149 source=undefined connection_pool_timeout=0 ping_timeout=10000 connect_timeout=0 prepost_timeout=0 reply_timeout=0 retries=2 connection_ping_interval=0 recovery_options=0 busy_limit=0 max_packet_size=8192 used=3 errors=0 client_errors=0 reply_timeouts=0 transferred=513 read=210 busy=0 max_busy=1 connected=2 max_connected=2 map_count=9 last_reset_at=1796457333 last_reset_ago=0"
+        )
+        let properties = StatusRenderers.properties(document, .init()).split(separator: "\n").map(String.init)
+        #expect(properties.prefix(3) == ["worker.ajp_count=1", "worker.ajp1.list=ajp1", "worker.ajp1.type=ajp13"])
+    }
+
     @Test func propertiesKeepModJKsKeyQuirks() {
         var document = Self.document()
         let errorTime = Int64(91_000)
