@@ -12,14 +12,21 @@ public enum ConfigurationLint {
                     .warning("\(server.label) has no JkMount while the main server has \(main.mounts.rules.count): nothing is forwarded there; add 'JkMountCopy On' in it (or 'JkMountCopy All' in the main server)", at: location))
             }
         }
+        // One warning for all ajp13 workers without a secret (real files have many), at the
+        // first of them.
+        let secretless = workers.order.filter { workers.workers[$0]?.ajp.map { $0.secret == nil } ?? false }
+        if let first = secretless.first {
+            let names = secretless.map { "'\($0)'" }.joined(separator: ", ")
+            let which = secretless.count == 1 ? "ajp13 worker \(names) has" : "ajp13 workers \(names) have"
+            let key = secretless.count == 1 ? "worker.\(first).secret" : "worker.<name>.secret"
+            diagnostics.append(
+                .warning("\(which) no secret: Tomcat 9.0.31+ refuses AJP without one unless its connector sets secretRequired=\"false\" (set \(key) to the connector's secret)", at: workers.workers[first]?.location))
+        }
         for name in workers.order {
             guard let worker = workers.workers[name] else { continue }
             switch worker.kind {
-            case .ajp13(let ajp):
-                if ajp.secret == nil {
-                    diagnostics.append(
-                        .warning("ajp13 worker '\(name)' has no secret: Tomcat 9.0.31+ refuses AJP without one unless its connector sets secretRequired=\"false\" (set worker.\(name).secret to the connector's secret)", at: worker.location))
-                }
+            case .ajp13:
+                break
             case .lb(let lb):
                 var routes: [String] = []
                 for member in lb.members {

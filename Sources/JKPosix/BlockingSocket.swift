@@ -16,10 +16,13 @@ public final class BlockingSocket {
         public var keepAlive: Bool
         /// SO_SNDBUF / SO_RCVBUF in bytes; 0 leaves the kernel default.
         public var bufferSize: Int
-        public init(connectTimeout: Milliseconds, keepAlive: Bool = false, bufferSize: Int = 0) {
+        /// `worker.X.source`: the local address to connect from (port 0: any).
+        public var source: SocketAddress?
+        public init(connectTimeout: Milliseconds, keepAlive: Bool = false, bufferSize: Int = 0, source: SocketAddress? = nil) {
             self.connectTimeout = connectTimeout
             self.keepAlive = keepAlive
             self.bufferSize = bufferSize
+            self.source = source
         }
     }
 
@@ -38,6 +41,16 @@ public final class BlockingSocket {
         if options.bufferSize > 0 {
             connection.setOption(SOL_SOCKET, SO_SNDBUF, Int32(clamping: options.bufferSize))
             connection.setOption(SOL_SOCKET, SO_RCVBUF, Int32(clamping: options.bufferSize))
+        }
+        if let source = options.source {
+            guard source.family == address.family else {
+                throw TransportError.fromErrno(EAFNOSUPPORT, function: "bind (source address family differs from the backend's)")
+            }
+            var storage = source.storage
+            let rc = withUnsafePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, source.length) }
+            }
+            if rc != 0 { throw TransportError.fromErrno(errno, function: "bind") }
         }
         try connection.connect(address, timeout: options.connectTimeout)
         return connection

@@ -49,14 +49,28 @@ final class Runtime: @unchecked Sendable {
     }
 
     static func makeClient(_ plan: AJPPlan, address: SocketAddress?) -> WorkerClient {
-        let options = BlockingSocket.Options(
+        var options = BlockingSocket.Options(
             connectTimeout: plan.effective.socketConnectTimeout, keepAlive: plan.effective.socketKeepalive,
             bufferSize: plan.settings.socketBuffer > 0 ? max(plan.settings.socketBuffer, plan.settings.maxPacketSize) : 0)
+        // worker.X.source: connect from this local address. One that does not resolve fails
+        // every connect with that reason (never a silent connect from another address).
+        let source = plan.settings.source
+        var sourceProblem: TransportError?
+        if let source {
+            do {
+                options.source = try SocketAddress.resolve(host: source, port: 0, preferIPv6: plan.settings.preferIPv6)
+            } catch {
+                sourceProblem = .unresolved(host: source, reason: "source address: \(error.description)")
+            }
+        }
         let resolved = Mutex<SocketAddress?>(address)
         let host = plan.host
         let port = plan.port
         let preferIPv6 = plan.settings.preferIPv6
+        let connectOptions = options
+        let sourceFailure = sourceProblem
         let connector: WorkerClient.Connector = { () throws(TransportError) -> any ByteStream in
+            if let sourceFailure { throw sourceFailure }
             var target = resolved.withLock { $0 }
             if target == nil {
                 let fresh = try SocketAddress.resolve(host: host, port: port, preferIPv6: preferIPv6)
@@ -64,7 +78,7 @@ final class Runtime: @unchecked Sendable {
                 target = fresh
             }
             guard let target else { throw TransportError.unresolved(host: host, reason: "no address") }
-            return try BlockingSocket.connect(to: target, options: options)
+            return try BlockingSocket.connect(to: target, options: connectOptions)
         }
         return WorkerClient(
             name: plan.name, settings: plan.client, connector: connector, now: { SystemClock.now() },

@@ -59,3 +59,21 @@ struct LineEndingTests {
         #expect(read.servers.first?.directives.map(\.name) == ["JkWorkersFile", "JkMount", "JkMountFile"])
     }
 }
+
+/// Keys that look like worker properties but are not read as such.
+struct NearMissTests {
+    @Test(arguments: [("workers.list=w1", "did you mean worker.list?"), ("wroker.was1.port=8009", "did you mean worker.was1.port?"),
+                      ("Worker.was1.port=8009", "did you mean worker.was1.port?")])
+    func aNearMissOfWorkerIsWarned(line: String, hint: String) {
+        let (_, diagnostics) = WorkersConfigurationBuilder.build(text: "worker.list=w1\n" + line + "\n", file: "workers.properties", environment: [:])
+        let warning = diagnostics.first { $0.message.contains(hint) }
+        #expect(warning?.severity == .warning, "\(diagnostics)")
+        #expect(warning?.location?.line == 2)
+    }
+
+    @Test func aVariableIsNotWarned() {
+        let (_, diagnostics) = WorkersConfigurationBuilder.build(
+            text: "tomcat.host=10.0.0.1\nworker.list=w1\nworker.w1.host=$(tomcat.host)\n", file: "workers.properties", environment: [:])
+        #expect(!diagnostics.contains { $0.message.contains("did you mean") }, "\(diagnostics)")
+    }
+}

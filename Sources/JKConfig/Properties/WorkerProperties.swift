@@ -25,7 +25,15 @@ public struct WorkerProperties: Sendable {
         var result = WorkerProperties()
         var diagnostics: [ConfigDiagnostic] = []
         for line in lines {
-            guard line.key.hasPrefix("worker.") else { continue }  // a variable definition
+            guard line.key.hasPrefix("worker.") else {
+                // A variable definition (for $(NAME)), as in mod_jk; a near-miss of "worker."
+                // is almost always a typo that silently drops the line.
+                if let hint = nearMissOfWorker(line.key) {
+                    diagnostics.append(
+                        .warning("'\(line.key)' does not start with 'worker.', so it is read as a variable, not a worker property — did you mean \(hint)?", at: line.location))
+                }
+                continue
+            }
             let rest = line.key.dropFirst("worker.".count)
             guard let dot = rest.firstIndex(of: ".") else {
                 let name = String(rest)
@@ -101,6 +109,15 @@ public struct WorkerProperties: Sendable {
     }
 
     /// `[A-Za-z0-9_-]`, at most 60 bytes (`JK_MAX_NAME_LEN`).
+    /// "worker.list" for "workers.list", "wroker.was1.port" → "worker.was1.port"; nil when the
+    /// key's first part is not within two edits of "worker".
+    static func nearMissOfWorker(_ key: String) -> String? {
+        guard let dot = key.firstIndex(of: "."), dot != key.startIndex else { return nil }
+        let head = String(key[..<dot])
+        guard head != "worker", Suggestions.nearest(to: head.lowercased(), in: ["worker"], maxDistance: 2) != nil else { return nil }
+        return "worker" + key[dot...]
+    }
+
     public static func isValidWorkerName(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 60 else { return false }
         return name.utf8.allSatisfy { byte in
