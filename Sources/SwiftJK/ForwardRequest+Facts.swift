@@ -61,7 +61,9 @@ extension ForwardRequest {
             return unparsed
         }
         if options.contains(.forwardURICompat) { return facts.uri }
-        // ForwardURIProxy (default) and ForwardURIEscaped: re-encode the decoded URI.
+        // ForwardURIEscaped: httpd's ap_escape_uri, which writes lowercase hex digits.
+        if options.contains(.forwardURIEscaped) { return URIEscaping.escapePath(facts.uri, lowercaseHex: true) }
+        // ForwardURIProxy (default): re-encode the decoded URI.
         return URIEscaping.escapePath(facts.uri)
     }
 }
@@ -70,7 +72,7 @@ extension ForwardRequest {
 /// cannot appear literally in a path are encoded; `;`, `=`, `,` and the other sub-delimiters
 /// stay, so `;jsessionid=` path parameters survive.
 enum URIEscaping {
-    static func escapePath(_ path: String) -> String {
+    static func escapePath(_ path: String, lowercaseHex: Bool = false) -> String {
         var needs = false
         for byte in path.utf8 where !isAllowed(byte) {
             needs = true
@@ -79,7 +81,7 @@ enum URIEscaping {
         guard needs else { return path }
         var output: [UInt8] = []
         output.reserveCapacity(path.utf8.count + 16)
-        let hex = Array("0123456789ABCDEF".utf8)
+        let hex = Array((lowercaseHex ? "0123456789abcdef" : "0123456789ABCDEF").utf8)
         for byte in path.utf8 {
             if isAllowed(byte) {
                 output.append(byte)

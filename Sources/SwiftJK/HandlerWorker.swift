@@ -4,22 +4,41 @@ import JKPosix
 
 /// The worker of a request that reached the handler without a JkMount (`SetHandler
 /// jakarta-servlet`, mod_rewrite's `H=`), in mod_jk's order: the environment variable named by
-/// `JkWorkerIndicator` (default `JK_WORKER_NAME`; what follows a ';' is ignored), then the only
-/// worker of worker.list, then the server's mounts for the URI, then the first worker.
+/// `JkWorkerIndicator` (default `JK_WORKER_NAME`; `worker;ext=value;…` carries mount-rule
+/// extensions, as in mod_jk), then the only worker of worker.list, then the server's mounts for
+/// the URI, then the first worker.
 enum HandlerWorker {
     static func env(_ v: sjk_request_view, _ name: String) -> String? {
         guard let host = v.host, let getEnv = host.pointee.get_env else { return nil }
         return name.withCString { getEnv(v.r, $0) }.map { String(cString: $0) }
     }
 
-    static func name(_ v: sjk_request_view, runtime: Runtime, server: ServerContext, serverIndex: Int, log: JKLog) -> String? {
-        if let noted = v.worker_name { return String(cString: noted) }
+    /// The worker's name, and the rule extensions the indicator variable carried.
+    static func name(
+        _ v: sjk_request_view, runtime: Runtime, server: ServerContext, serverIndex: Int, log: JKLog
+    ) -> (String?, MountExtensions?) {
+        if let noted = v.worker_name { return (String(cString: noted), nil) }
         let indicator = server.settings.indicators.worker
         if let named = env(v, indicator), !named.isEmpty {
-            let name = String(named.prefix { $0 != ";" })
+            let parts = named.split(separator: ";", omittingEmptySubsequences: true)
+            let name = String(parts.first ?? "").trimmingCharacters(in: " ")
+            var extensions: MountExtensions?
+            if parts.count > 1 {
+                var parsed = MountExtensions()
+                for part in parts.dropFirst() {
+                    for problem in MountRuleParser.parseExtension(String(part), into: &parsed, location: nil) {
+                        log.warn("\(indicator)='\(named)': \(problem.message); the extension is ignored")
+                    }
+                }
+                extensions = parsed
+            }
             log.debug("worker '\(name)' from the environment variable \(indicator)")
-            return name
+            return (name, extensions)
         }
+        return (fallbackName(v, runtime: runtime, serverIndex: serverIndex, log: log), nil)
+    }
+
+    static func fallbackName(_ v: sjk_request_view, runtime: Runtime, serverIndex: Int, log: JKLog) -> String? {
         let list = runtime.configuration.jk.workers.list
         if list.count == 1 { return list.first }
         if let uri = v.uri, let mounts = runtime.mounts.table(forServer: serverIndex, now: SystemClock.now(), log: log),

@@ -31,7 +31,8 @@ enum RequestHandler {
         var planIndex = Int(v.worker_index)
         var extensions: MountExtensions?
         if planIndex < 0 {
-            let name = HandlerWorker.name(v, runtime: runtime, server: server, serverIndex: serverIndex, log: log)
+            let (name, indicated) = HandlerWorker.name(v, runtime: runtime, server: server, serverIndex: serverIndex, log: log)
+            extensions = indicated
             guard let name, let (index, _) = configuration.plan(named: name) else {
                 log.error("request for worker '\(name ?? "(none)")', which is not defined; answering 500")
                 return 500

@@ -50,6 +50,17 @@ struct RequestEncoderTests {
         let facts = RequestFacts(method: "GET", uri: uri)
         #expect(ForwardRequest.forwardedURI(facts, options: .defaults) == forwarded)
     }
+
+    /// ForwardURIEscaped is httpd's ap_escape_uri: the same characters, lowercase hex (as mod_jk
+    /// 1.2.48 forwards them, seen on the wire).
+    @Test(arguments: [("/q\"<>^`{|}", "/q%22%3c%3e%5e%60%7b%7c%7d"), ("/é%~!$&'()*+,=:@z\t\u{7F}", "/%c3%a9%25~!$&'()*+,=:@z%09%7f")])
+    func forwardURIEscapedWritesLowercaseHex(uri: String, forwarded: String) {
+        let facts = RequestFacts(method: "GET", uri: uri)
+        var options = JkOptions.defaults
+        options.remove(.forwardURIMask)
+        options.insert(.forwardURIEscaped)
+        #expect(ForwardRequest.forwardedURI(facts, options: options) == forwarded)
+    }
 }
 
 extension RequestFacts: CustomTestStringConvertible {

@@ -75,7 +75,7 @@ public enum MountRuleParser {
         "use_server_errors", "session_cookie", "session_path", "set_session_cookie", "session_cookie_path",
     ]
 
-    static func parseExtension(_ text: String, into extensions: inout MountExtensions, location: SourceLocation?) -> [ConfigDiagnostic] {
+    public static func parseExtension(_ text: String, into extensions: inout MountExtensions, location: SourceLocation?) -> [ConfigDiagnostic] {
         guard let equals = text.firstIndex(of: "=") else {
             return [.error("mount rule extension '\(text)' is not 'name=value'", at: location)]
         }
