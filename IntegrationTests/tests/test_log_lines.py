@@ -147,6 +147,15 @@ def setup_module():
 
 
 def teardown_module():
+    try:
+        if H:
+            time.sleep(1.0)   # one watchdog interval: a late line of the last case is written by now
+            assert_no_late_lines()
+    finally:
+        teardown_fixtures()
+
+
+def teardown_fixtures():
     if H:
         H.stop()
     for f in FAKES.values():
@@ -175,9 +184,25 @@ def one_request(path):
         client.close()
 
 
+# Where the previous case's lines ended: a line written after its settle time shows up here
+# (checked at the start of the next case and at teardown), instead of going unseen.
+LAST_END = {"name": None, "size": None}
+
+
+def assert_no_late_lines():
+    if LAST_END["size"] is None:
+        return
+    late, _ = parse(H.jk_log(LAST_END["size"]), DEFAULT_STAMP_RE)
+    previous = LAST_END["name"]
+    LAST_END.update(name=None, size=None)   # reported once, not again by every later case
+    assert not late, "%s: line(s) written after its check:\n%s" % (
+        previous, "\n".join("[%s] %s" % (l.level, l.msg) for l in late))
+
+
 def check_case(name, path, status, expected, timeout=5.0):
     """One request to `path`; the client gets `status`; the jk log lines written meanwhile (any
     level: the log is at info) are exactly `expected`: [(level, message regex)], in order."""
+    assert_no_late_lines()
     since = H.log_size("jk.log")
     outcome, resp, dt = one_request(path)
     lines, bad = wait_lines(H, since, len(expected), levels=("trace", "debug", "info", "warn", "error", "emerg"),
@@ -187,6 +212,7 @@ def check_case(name, path, status, expected, timeout=5.0):
         note("    [%s] %s" % (l.level, l.msg))
     assert not bad, "%s: lines without the mod_jk prefix: %s" % (name, bad)
     assert outcome == status, "%s: expected %s, got %s (%r)" % (name, status, outcome, resp.body[:200] if resp else None)
+    LAST_END.update(name=name, size=H.log_size("jk.log"))
     got = [(l.level, l.msg) for l in lines]
     assert len(got) == len(expected), "%s: expected %d line(s), got %d:\n%s" % (
         name, len(expected), len(got), "\n".join("[%s] %s" % g for g in got))
@@ -243,7 +269,13 @@ def test_garbage():
                   r"with AB \(got 0x0001\) → 502" % ep(FAKES["garbage"].port))])
 
 
+def fence(name):
+    """A test that checks lines without check_case: later lines count as written after it."""
+    LAST_END.update(name=name, size=H.log_size("jk.log"))
+
+
 def test_client_abort_mid_response():
+    assert_no_late_lines()
     since = H.log_size("jk.log")
     del STREAM_LOG[:]
     s = socket.create_connection(("127.0.0.1", H.port), timeout=10)
@@ -286,14 +318,17 @@ def test_client_abort_mid_response():
     r = http.get("http://127.0.0.1:%d/stream/small" % H.port)
     assert r.status == 200 and r.body == b"small\n", r
     lines, _ = wait_lines(H, since, 0, settle=0.3, stamp_re=DEFAULT_STAMP_RE)
+    fence("client abort")
     assert not lines, lines
 
 
 def test_secret_accepted_is_silent():
+    assert_no_late_lines()
     since = H.log_size("jk.log")
     r = http.get("http://127.0.0.1:%d/hello.jsp" % H.port)
     assert r.status == 200 and r.text == "hello\n", r
     lines, bad = wait_lines(H, since, 0, stamp_re=DEFAULT_STAMP_RE)
+    fence("secret accepted")
     assert not lines and not bad, (lines, bad)
 
 
@@ -339,6 +374,7 @@ def test_lb_all_members_down():
     since = H.log_size("jk.log")
     outcome, _, _ = one_request("/down/y.jsp")
     lines2, bad = wait_lines(H, since, 1, timeout=5, stamp_re=DEFAULT_STAMP_RE)
+    fence("lb_down again")
     assert outcome == 503 and not bad, (outcome, bad)
     note("lb_down again: GET /down/y.jsp -> %s; %d line(s):" % (outcome, len(lines2)))
     for l in lines2:

@@ -41,7 +41,10 @@ struct WorkerClientTests {
 
     static func run(_ client: WorkerClient, body: [UInt8] = [], request: ForwardRequest = request) -> (AttemptOutcome, RecordingClient, Bool) {
         let recorder = RecordingClient(requestBody: body)
-        guard case .success(let lease) = client.acquire() else { return (AttemptOutcome(result: .clientFailed(.aborted)), recorder, false) }
+        guard case .success(let lease) = client.acquire() else {
+            Issue.record("acquire failed: the scripted container should accept the connection")
+            return (AttemptOutcome(result: .clientFailed(.aborted)), recorder, false)
+        }
         var requestBody = RequestBody(contentLength: Int64(body.count), maxChunk: 8186)
         let outcome = AJPAttempt.run(
             request: request, body: &requestBody, on: lease.connection, client: recorder,
@@ -231,7 +234,10 @@ struct WorkerClientTests {
         let client = try Self.client(port: server.port)
         let recorder = RecordingClient()
         recorder.failWriteAfter = 2500
-        guard case .success(let lease) = client.acquire() else { return }
+        guard case .success(let lease) = client.acquire() else {
+            Issue.record("acquire failed: the scripted container should accept the connection")
+            return
+        }
         var body = RequestBody(contentLength: 0, maxChunk: 8186)
         let outcome = AJPAttempt.run(
             request: Self.request, body: &body, on: lease.connection, client: recorder,
@@ -255,7 +261,10 @@ struct WorkerClientTests {
         recorder.failReadAfter = 8186
         var post = Self.request
         post.method = "POST"
-        guard case .success(let lease) = client.acquire() else { return }
+        guard case .success(let lease) = client.acquire() else {
+            Issue.record("acquire failed: the scripted container should accept the connection")
+            return
+        }
         var body = RequestBody(contentLength: 20000, maxChunk: 8186)
         let outcome = AJPAttempt.run(
             request: post, body: &body, on: lease.connection, client: recorder,
