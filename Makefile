@@ -17,7 +17,7 @@ BIN        := .build/$(CONFIG)
 SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization \
               -Xswiftc -enforce-exclusivity=unchecked
 
-.PHONY: all build install test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover fuzz fuzz-quick clean deps FORCE
+.PHONY: all build install deb test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover fuzz fuzz-quick clean deps FORCE
 
 all: mod_swiftjk.so swiftjk
 
@@ -41,6 +41,17 @@ swiftjk: build
 install: mod_swiftjk.so
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 mod_swiftjk.so $(DESTDIR)$(LIBEXECDIR)/mod_swiftjk.so
+
+# The Debian package libapache2-mod-swiftjk_<VERSION>_<arch>.deb, built with dpkg's own tools
+# (packaging/build-deb.sh; the package's files are in packaging/debian/). Install it with
+# `apt install ./libapache2-mod-swiftjk_*.deb`; `lintian` on the .deb should say nothing.
+DEB_VERSION    := $(shell cat VERSION)
+DEB_MAINTAINER ?= SwiftJK maintainers <maintainers@users.noreply.r-seed-d6f34c6e.example>
+deb: mod_swiftjk.so swiftjk
+	@test -n "$(LIBEXECDIR)" || { echo "apxs not found: install apache2-dev (or run 'make deps')" >&2; exit 1; }
+	rm -f libapache2-mod-swiftjk_*.deb
+	VERSION="$(DEB_VERSION)" LIBEXECDIR="$(LIBEXECDIR)" MODULE=mod_swiftjk.so CLI=swiftjk \
+	  MAINTAINER="$(DEB_MAINTAINER)" OUT="$(CURDIR)" STAGE="$(CURDIR)/.build-deb" ./packaging/build-deb.sh
 
 # `test` and `demo` install what is missing first, then run make again: the httpd paths above
 # come from apxs, which a fresh machine only has after `deps`.
@@ -66,7 +77,7 @@ exports-check: mod_swiftjk.so
 smoke-test: mod_swiftjk.so
 	HTTPD=$(HTTPD) ./IntegrationTests/smoke.sh $(CURDIR)/mod_swiftjk.so
 
-e2e: mod_swiftjk.so swiftjk
+e2e: mod_swiftjk.so swiftjk deb
 	JK_MODULE_SO=$(CURDIR)/mod_swiftjk.so $(PYTHON) IntegrationTests/run.py
 
 deps:
@@ -87,7 +98,7 @@ bench-failover: mod_swiftjk.so
 	$(PYTHON) bench/failover.py --module $(CURDIR)/mod_swiftjk.so
 
 clean:
-	rm -rf .build mod_swiftjk.so mod_swiftjk.debug mod_swiftjk.so.tmp swiftjk IntegrationTests/run
+	rm -rf .build mod_swiftjk.so mod_swiftjk.debug mod_swiftjk.so.tmp swiftjk IntegrationTests/run .build-deb libapache2-mod-swiftjk_*.deb
 
 FORCE:
 

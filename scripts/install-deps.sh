@@ -7,7 +7,8 @@
 set -euo pipefail
 packages=(apache2 apache2-dev apache2-utils libapache2-mod-jk tomcat10-user tomcat10-common libtomcat10-java
           curl wrk iproute2 openssl python3
-          prometheus chromium chromium-driver python3-selenium)
+          prometheus chromium chromium-driver python3-selenium
+          dpkg-dev lintian)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

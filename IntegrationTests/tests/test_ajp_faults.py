@@ -271,6 +271,14 @@ def many(case, mpm):
                            case, mpm, FD_SLACK, leaks, before, after))
     assert pool_growth <= concurrency, "%s/%s: pool grew by %d connections with %d clients: %s -> %s" % (
         case, mpm, pool_growth, concurrency, before, after)
+    # Children forked during the run (prefork) have no "before": none may hold more descriptors
+    # besides its pool than the most any child held before the run.
+    spawned = {pid: v for pid, v in after.items() if pid not in before}
+    if spawned and before:
+        most = max(v[0] - v[1] for v in before.values())
+        heavy = {pid: v for pid, v in spawned.items() if v[0] - v[1] > most + FD_SLACK}
+        assert not heavy, "%s/%s: children forked during the run hold more descriptors than any before " \
+            "(%d besides the pool): %s" % (case, mpm, most, heavy)
     check(set(counts) <= (expected if isinstance(expected, set) else {expected}),
           "%s/%s: outcomes %s, expected only %s" % (case, mpm, dict(counts), expected))
     quiet = case in ("ok", "reuse0")

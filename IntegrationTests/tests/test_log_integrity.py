@@ -91,7 +91,7 @@ def shapes():
         "refused": re.compile(r"worker f_refused \(127\.0\.0\.1:%d\): connect refused \(nothing listens on the port\) → 503" % r),
         "garbage": re.compile(r"worker f_garbage \(127\.0\.0\.1:%d\): waiting for the reply: protocol error: packet "
                               r"does not start with AB \(got 0x0001\) → 502" % g),
-        "startup": re.compile(r"SwiftJK starting: MPM event, %d threads per child, \d+ workers, shared memory /\S+" % THREADS),
+        "startup": re.compile(r"SwiftJK \d+\.\d+\.\d+\S* starting: MPM event, %d threads per child, \d+ workers, shared memory /\S+" % THREADS),
         "config": re.compile(r"config: \S+:\d+: (?:warning|info): [^\[\]]+"),
         "worker": re.compile(r"worker (?:w_tc|ti1): ajp13 127\.0\.0\.1:%d, pool \d+ per child, ping_mode \w+, secret set(?:; SwiftJK defaults \(mod_jk has none\): [\w=. ]+)?" % tc
                              + r"|worker f_refused: ajp13 127\.0\.0\.1:%d, .*secret none.*|worker f_garbage: ajp13 127\.0\.0\.1:%d, .*secret none.*" % (r, g)

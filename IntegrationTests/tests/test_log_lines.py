@@ -244,7 +244,7 @@ def test_prefix_is_mod_jk_default_stamp_format():
     pids = {l.pid for l in lines}
     assert H.pid in pids, (H.pid, pids)
     assert {l.level for l in lines} <= {"info", "warn", "error"}, {l.level for l in lines}
-    assert any(l.msg.startswith("SwiftJK starting: ") and l.level == "info" for l in lines)
+    assert any(re.match(r"SwiftJK \d+\.\d+\.\d+\S* starting: ", l.msg) and l.level == "info" for l in lines)
     note("%d start-up lines, e.g. %s" % (len(lines), lines[0].raw))
 
 

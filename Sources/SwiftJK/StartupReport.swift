@@ -1,5 +1,6 @@
 import JKBalancer
 import JKConfig
+import JKCore
 
 /// The info-level start-up summary in the jk log: workers, members and routes, the mounts of
 /// every server, and the defaults that differ from mod_jk's — what an operator needs to check
@@ -9,7 +10,7 @@ enum StartupReport {
         let log = configuration.mainLog
         guard log.enabled(.info) else { return }
         let startup = configuration.startup
-        log.info("SwiftJK starting: MPM \(startup.mpmName), \(startup.threadsPerChild) threads per child, \(configuration.plans.count) workers, shared memory \(configuration.shared?.region.path ?? "none")")
+        log.info("SwiftJK \(SwiftJKVersion.current) starting: MPM \(startup.mpmName), \(startup.threadsPerChild) threads per child, \(configuration.plans.count) workers, shared memory \(configuration.shared?.region.path ?? "none")")
         for diagnostic in configuration.diagnostics where diagnostic.severity != .error {
             log.log(diagnostic.severity == .warning ? .warn : .info, "config: \(diagnostic.description)")
         }

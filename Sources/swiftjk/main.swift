@@ -1,4 +1,5 @@
 import JKConfig
+import JKCore
 import Glibc
 import JKPosix
 
@@ -13,12 +14,17 @@ import JKPosix
 
 let usage = """
     usage: swiftjk check [--server-root DIR] <httpd.conf | workers.properties>
+           swiftjk --version
 
     Checks a SwiftJK (mod_jk) configuration: effective workers, mounts per server in precedence
     order, and every error and warning with file:line.
     """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--version" || arguments.first == "version" {
+    print("swiftjk (SwiftJK) \(SwiftJKVersion.current)")
+    exit(0)
+}
 guard arguments.first == "check" else {
     print(usage)
     exit(arguments.isEmpty || arguments.first == "--help" || arguments.first == "-h" ? 0 : 2)
