@@ -115,7 +115,7 @@ TRAP_DIAGNOSTICS = [
     ({"error"}, "workers.properties", {3},
      "lb worker 'lb': members 'm1' and 'm2' have the same route 'tc1'"),
     ({"warning"}, "httpd.conf", {6},
-     "mount '/report/*' names worker 'reports', which is not defined; such requests are not forwarded"),
+     "mount '/report/*' names worker 'reports', which is not defined; such requests are answered 500 (as mod_jk does)"),
     # a vhost with no Jk directive and one with JkMountCopy Off, main server with mounts
     ({"warning"}, "httpd.conf", {8},
      "has no JkMount while the main server has 2: nothing is forwarded there; "

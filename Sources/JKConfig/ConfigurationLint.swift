@@ -11,6 +11,13 @@ public enum ConfigurationLint {
                 diagnostics.append(
                     .warning("\(server.label) has no JkMount while the main server has \(main.mounts.rules.count): nothing is forwarded there; add 'JkMountCopy On' in it (or 'JkMountCopy All' in the main server)", at: location))
             }
+            // A virtual host with its own JkMountFile but without JkMountCopy: only its file's
+            // rules apply there, none of the main server's.
+            for (index, server) in configuration.servers.enumerated().dropFirst()
+            where !server.mounts.isEmpty && server.mountCopy == .off && index < directives.count && directives[index].mountFile != nil {
+                diagnostics.append(
+                    .warning("\(server.label) has its own JkMountFile but JkMountCopy is Off: the main server's \(main.mounts.rules.count) mount(s) do not apply there; add 'JkMountCopy On' in it if they should", at: directives[index].mountFileLocation ?? server.location))
+            }
         }
         // One warning for all ajp13 workers without a secret (real files have many), at the
         // first of them.

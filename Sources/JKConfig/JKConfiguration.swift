@@ -145,13 +145,16 @@ public struct JKConfiguration: Sendable {
             for rule in server.mounts.rules where rule.worker != "*" {
                 let key = "\(rule.worker)@\(rule.location?.description ?? "")"
                 guard reported.insert(key).inserted else { continue }
-                if workers.workers[rule.worker] == nil {
+                if workers.workers[rule.worker] == nil && workers.unlisted.contains(rule.worker) {
+                    diagnostics.append(
+                        .warning("mount '\(rule.pattern)' names worker '\(rule.worker)', which is defined but not in worker.list; such requests are answered 500 (as mod_jk does) — add it to worker.list", at: rule.location))
+                } else if workers.workers[rule.worker] == nil {
                     let hint = Suggestions.nearest(to: rule.worker, in: workers.list).map { " — did you mean \($0)?" } ?? ""
                     diagnostics.append(
-                        .warning("mount '\(rule.pattern)' names worker '\(rule.worker)', which is not defined\(hint); such requests are not forwarded", at: rule.location))
+                        .warning("mount '\(rule.pattern)' names worker '\(rule.worker)', which is not defined\(hint); such requests are answered 500 (as mod_jk does)", at: rule.location))
                 } else if !workers.list.contains(rule.worker) {
                     diagnostics.append(
-                        .warning("mount '\(rule.pattern)' names worker '\(rule.worker)', which is not in worker.list; such requests are not forwarded", at: rule.location))
+                        .warning("mount '\(rule.pattern)' names worker '\(rule.worker)', which is defined but not in worker.list; such requests are answered 500 (as mod_jk does) — add it to worker.list", at: rule.location))
                 }
             }
         }

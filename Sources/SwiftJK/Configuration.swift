@@ -54,6 +54,7 @@ final class Configuration: @unchecked Sendable {
                 }
             })
         diagnostics += unimplementedDirectiveWarnings(startup.servers)
+        if let jk { diagnostics += HostCheck.diagnostics(jk.workers) }
         guard let jk, !diagnostics.hasErrors else { return (nil, diagnostics) }
         let plans = makePlans(jk.workers, threadsPerChild: startup.threadsPerChild)
         return (Configuration(startup: startup, jk: jk, plans: plans, diagnostics: diagnostics), diagnostics)

@@ -99,6 +99,9 @@ enum StartupLog {
             case "\u{2014}", "\u{2013}": out += "-"
             case "\u{2192}": out += "->"
             case "\u{2026}": out += "..."
+            case "\u{2265}": out += ">="
+            case "\u{2264}": out += "<="
+            case "\u{2190}": out += "<-"
             case "\u{2018}", "\u{2019}": out += "'"
             case "\u{201C}", "\u{201D}": out += "\""
             default: out.unicodeScalars.append(character)

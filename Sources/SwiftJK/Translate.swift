@@ -65,9 +65,15 @@ enum Translate {
         }
         let index = mounts.targets[rule]
         guard index >= 0 else {
-            let display = mounts.table.rules[rule].display
-            log.debug("\(String(cString: uriPointer)) matches '\(display)', but its worker is not defined: not forwarded")
-            return Int32(SJK_DECLINED)
+            // As mod_jk: the URI is mapped to the named worker, and the handler answers 500
+            // for a worker that does not exist (a worker not in worker.list gets its 500 there
+            // too).
+            if let setNote = host?.pointee.set_note {
+                mounts.table.rules[rule].worker.withCString { name in setNote(v.r, "JK_WORKER_NAME", name) }
+            }
+            workerIndex?.pointee = -1
+            ruleIndex?.pointee = -1
+            return Int32(SJK_MAPPED)
         }
         workerIndex?.pointee = Int32(index)
         ruleIndex?.pointee = Int32(rule)

@@ -1,6 +1,7 @@
 import JKBalancer
 import JKConfig
 import JKPosix
+import SwiftJK
 
 /// `swiftjk check`: loads a configuration like the module does and prints what it means.
 enum ConfigCheck {
@@ -23,20 +24,21 @@ enum ConfigCheck {
                 workers = model
                 diagnostics = problems
                 let (assembled, lint) = JKConfiguration.assemble(servers: [], directives: [], global: GlobalDirectives(), workers: model, mountFiles: [:])
-                diagnostics += lint + ConfigurationLint.check(assembled, directives: [])
+                diagnostics += lint + ConfigurationLint.check(assembled, directives: []) + HostCheck.diagnostics(model)
             case .failure(let error):
                 print("swiftjk: \(error.message)")
                 return 2
             }
         } else {
             let read = HttpdConfigReader.read(
-                path: file, serverRoot: serverRoot,
+                path: file, serverRoot: serverRoot, environment: Files.environment(),
                 readFile: { path in try? Files.readText(path) }, glob: Files.glob)
             diagnostics = read.diagnostics
             let root = serverRoot ?? read.serverRoot ?? directory(of: file)
             let (loaded, problems) = ConfigurationLoader.load(
                 servers: read.servers, serverRoot: root, environment: Files.environment(), readFile: readFile)
             diagnostics += problems
+            if let loaded { diagnostics += HostCheck.diagnostics(loaded.workers) }
             configuration = loaded
             workers = loaded?.workers
             if loaded == nil {

@@ -47,7 +47,8 @@ struct BrokenDirectivesTests {
         Case(name: "stamp format both Q and q", conf: head + "JkLogStampFormat \"%H:%M:%S.%Q.%q\"\n", line: 2,
              message: "use %Q (milliseconds) or %q (microseconds) at most once"),
         Case(name: "mount with one argument", conf: head + "JkMount /app/*\n", line: 2, message: "needs a path and a worker outside <Location>"),
-        Case(name: "mount pattern without slash", conf: head + "JkMount app/* w1\n", line: 2, message: "must start with '/', '*' or '?'"),
+        Case(name: "mount pattern without slash", conf: head + "JkMount app/* w1\n", line: 2, message: "does not start with '/', so it can never match"),
+        Case(name: "extension mount", conf: head + "JkMount *.jsp w1\n", line: 2, message: "'*.jsp' does not start with '/'"),
         Case(name: "unknown mount extension", conf: head + "JkMount /app/* w1;reply_timeot=5\n", line: 2,
              message: "unknown mount rule extension 'reply_timeot'"),
         Case(name: "bad mount extension value", conf: head + "JkMount /app/* w1;reply_timeout=soon\n", line: 2,
@@ -60,7 +61,7 @@ struct BrokenDirectivesTests {
         Case(name: "mount file line without worker", conf: head + "JkMountFile uri.properties\n", file: "/srv/uri.properties",
              line: 3, message: "is not a 'pattern=worker' line", mountFile: "/a/*=w1\n# comment\n/b/*\n"),
         Case(name: "mount file bad pattern", conf: head + "JkMountFile uri.properties\n", file: "/srv/uri.properties",
-             line: 2, message: "must start with '/', '*' or '?'", mountFile: "/a/*=w1\nb/*=w1\n"),
+             line: 2, message: "the rule is ignored (as mod_jk does)", isError: false, mountFile: "/a/*=w1\nb/*=w1\n"),
     ]
 
     static func load(_ broken: Case) -> [ConfigDiagnostic] {

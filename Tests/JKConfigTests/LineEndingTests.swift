@@ -77,3 +77,30 @@ struct NearMissTests {
         #expect(!diagnostics.contains { $0.message.contains("did you mean") }, "\(diagnostics)")
     }
 }
+
+extension NearMissTests {
+    @Test func debiansTemplateVariablesAreNotWarned() {
+        let (_, diagnostics) = WorkersConfigurationBuilder.build(
+            text: "workers.tomcat_home=/usr/share/tomcat10\nworkers.java_home=/usr/lib/jvm/default-java\nworker.list=w1\n",
+            file: "workers.properties", environment: [:])
+        #expect(!diagnostics.contains { $0.message.contains("did you mean") }, "\(diagnostics)")
+    }
+}
+
+/// What httpd itself resolves before the Jk directives see them.
+struct HttpdSyntaxTests {
+    static func read(_ conf: String, environment: [String: String] = [:]) -> HttpdConfigReader.Result {
+        HttpdConfigReader.read(path: "/srv/httpd.conf", serverRoot: "/srv", environment: environment, readFile: { $0 == "/srv/httpd.conf" ? conf : nil }, glob: { _ in [] })
+    }
+
+    @Test func definesAndTheEnvironmentAreSubstituted() {
+        let read = Self.read("Define JK_LOG_LEVEL debug\nJkLogLevel ${JK_LOG_LEVEL}\nJkLogFile ${LOG_DIR}/jk.log\nJkShmFile ${NOPE}/x\n", environment: ["LOG_DIR": "/var/log/x"])
+        #expect(read.servers.first?.directives.map(\.arguments) == [["debug"], ["/var/log/x/jk.log"], ["${NOPE}/x"]])
+    }
+
+    @Test func aVirtualHostIsNamedByItsServerName() {
+        let read = Self.read("<VirtualHost *:8080>\nServerName shop.example.test\nJkMount /a/* w1\n</VirtualHost>\n<VirtualHost 10.0.0.1:80>\nServerName https://api.example.test:8443\n</VirtualHost>\n")
+        #expect(read.servers.map(\.name) == ["main", "shop.example.test", "api.example.test"])
+        #expect(read.servers.map(\.port) == [0, 0, 8443])
+    }
+}

@@ -152,7 +152,9 @@ struct WorkersPropertiesTests {
             worker.b.jvm_route=node-b
             """)
         #expect(!diagnostics.hasErrors)
-        #expect(diagnostics.warnings.count == 4)
+        // four deprecations, and both members on localhost:8009 (no host or port given)
+        #expect(diagnostics.warnings.count == 5)
+        #expect(diagnostics.warnings.contains { $0.message.contains("members 'a' and 'b' both connect to localhost:8009") })
         #expect(model.worker(named: "lb")?.loadBalancer?.members == ["a", "b"])
         #expect(model.worker(named: "a")?.ajp?.connectionPoolSize == 10)
         #expect(model.worker(named: "b")?.ajp?.activation == .disabled)

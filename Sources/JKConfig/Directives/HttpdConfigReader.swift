@@ -28,9 +28,16 @@ public struct HttpdConfigReader {
     var diagnostics: [ConfigDiagnostic] = []
     var loadModules: [(name: String, path: String, location: SourceLocation)] = []
     var depth = 0
+    /// `Define NAME value`, for `${NAME}` in later lines (as httpd substitutes them).
+    var defines: [String: String] = [:]
+    var environment: [String: String] = [:]
 
-    public static func read(path: String, serverRoot: String? = nil, readFile: @escaping ReadFile, glob: @escaping Glob) -> Result {
+    /// `environment`: for `${NAME}` that no `Define` gave (httpd falls back to the environment).
+    public static func read(
+        path: String, serverRoot: String? = nil, environment: [String: String] = [:], readFile: @escaping ReadFile, glob: @escaping Glob
+    ) -> Result {
         var reader = HttpdConfigReader(readFile: readFile, glob: glob, serverRoot: serverRoot)
+        reader.environment = environment
         reader.include(path, optional: false, at: nil)
         return Result(servers: reader.servers, serverRoot: reader.serverRoot, loadModules: reader.loadModules, diagnostics: reader.diagnostics)
     }
@@ -82,8 +89,9 @@ public struct HttpdConfigReader {
     }
 
     mutating func handle(_ line: String, at location: SourceLocation) {
-        let trimmed = line.trimmingSpaces
+        var trimmed = line.trimmingSpaces
         guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { return }
+        if trimmed.contains("${") { trimmed = substitute(trimmed) }
         if trimmed.hasPrefix("</") {
             let name = trimmed.dropFirst(2).prefix { $0 != ">" }.lowercased()
             closeSection(name, at: location)
@@ -103,6 +111,23 @@ public struct HttpdConfigReader {
         switch name.lowercased() {
         case "serverroot":
             if let root = arguments.first { serverRoot = root }
+        case "define":
+            if let defined = arguments.first { defines[defined] = arguments.count > 1 ? arguments[1] : "" }
+        case "undefine":
+            if let defined = arguments.first { defines[defined] = nil }
+        case "servername":
+            // A virtual host is named by its ServerName (httpd's server_hostname, and its port
+            // only when the ServerName gives one), as the module names it.
+            if current > 0, let value = arguments.first, !value.isEmpty {
+                servers[current].port = 0
+                var host = Substring(value)
+                if let colon = host.firstIndex(of: ":"), host[colon...].hasPrefix("://") { host = host[host.index(colon, offsetBy: 3)...] }
+                if let colon = host.lastIndex(of: ":"), let port = Int(host[host.index(after: colon)...]), !host.hasSuffix("]") {
+                    servers[current].port = port
+                    host = host[..<colon]
+                }
+                servers[current].name = String(host)
+            }
         case "include", "includeoptional":
             for pattern in arguments { include(pattern, optional: name.lowercased() == "includeoptional", at: location) }
         case "loadmodule":
@@ -115,6 +140,26 @@ public struct HttpdConfigReader {
             servers[current].directives.append(
                 RawDirective(name: name, arguments: arguments, location: location, section: section?.argument))
         }
+    }
+
+    /// `${NAME}` replaced by its Define, else the environment; unknown names stay as written
+    /// (httpd warns about them).
+    func substitute(_ text: String) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let dollar = rest.firstIndex(of: "$") {
+            out += rest[..<dollar]
+            let after = rest[rest.index(after: dollar)...]
+            guard after.first == "{", let end = after.firstIndex(of: "}") else {
+                out.append("$")
+                rest = after
+                continue
+            }
+            let name = String(after[after.index(after: after.startIndex)..<end])
+            out += defines[name] ?? environment[name] ?? "${\(name)}"
+            rest = after[after.index(after: end)...]
+        }
+        return out + rest
     }
 
     mutating func openSection(_ name: String, arguments: [String], at location: SourceLocation) {

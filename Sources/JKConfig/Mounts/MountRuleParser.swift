@@ -25,8 +25,17 @@ public enum MountRuleParser {
             exclusion = true
             pattern = pattern.dropFirst()
         }
-        guard let first = pattern.first, first == "/" || first == "*" || first == "?" else {
-            diagnostics.append(.error("mount pattern '\(rawPattern)' must start with '/', '*' or '?'", at: location))
+        // A URI always starts with '/': a pattern that does not can never match. mod_jk refuses
+        // such a JkMount at apache2 -t, and ignores such a line of a mount file or worker.X.mount
+        // with an error in its log; SwiftJK does the same, saying why.
+        guard pattern.first == "/" else {
+            if source == .jkMount {
+                diagnostics.append(
+                    .error("mount pattern '\(rawPattern)' does not start with '/', so it can never match a URI (mod_jk refuses it too: \"JkMount context should start with /\")", at: location))
+            } else {
+                diagnostics.append(
+                    .warning("mount pattern '\(rawPattern)' does not start with '/', so it can never match a URI; the rule is ignored (as mod_jk does)", at: location))
+            }
             return ([], diagnostics)
         }
         if pattern.utf8.count > 4095 {

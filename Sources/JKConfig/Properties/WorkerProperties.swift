@@ -77,7 +77,7 @@ public struct WorkerProperties: Sendable {
                 kind = PropertySpec.attributes[replacement]?.kind ?? .unique
             case .obsolete:
                 let why = line.key.hasSuffix(".secretkey") || line.key.hasSuffix(".secret_key")
-                    ? ": it is mod_jk's ajp14 login key, and SwiftJK speaks ajp13 only. The AJP secret Tomcat checks is worker.<name>.secret"
+                    ? ": it is mod_jk's ajp14 login key, and SwiftJK speaks ajp13 only. The AJP secret Tomcat checks is worker.\(worker).secret"
                     : ""
                 diagnostics.append(.warning("'\(line.key)' is obsolete and ignored\(why)", at: line.location))
                 continue
@@ -115,6 +115,14 @@ public struct WorkerProperties: Sendable {
         guard let dot = key.firstIndex(of: "."), dot != key.startIndex else { return nil }
         let head = String(key[..<dot])
         guard head != "worker", Suggestions.nearest(to: head.lowercased(), in: ["worker"], maxDistance: 2) != nil else { return nil }
+        // Only what reads as a worker property: `list`/`maintain`, or `<name>.<known property>`.
+        // Debian's and mod_jk's templates define variables such as workers.tomcat_home.
+        let rest = key[key.index(after: dot)...]
+        if let inner = rest.firstIndex(of: ".") {
+            guard PropertySpec.attributes[String(rest[rest.index(after: inner)...])] != nil else { return nil }
+        } else {
+            guard PropertySpec.globals[String(rest)] != nil else { return nil }
+        }
         return "worker" + key[dot...]
     }
 

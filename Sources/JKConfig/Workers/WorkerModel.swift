@@ -12,6 +12,8 @@ public struct WorkersConfiguration: Sendable {
     public var workers: [String: Worker]
     /// Worker names in definition order (for stable output).
     public var order: [String]
+    /// Workers with properties that are neither in worker.list nor an lb member (not usable).
+    public var unlisted: [String] = []
     /// The properties as read, `key=value` in file order, secrets masked (`cmd=dump`).
     public var dump: [String] = []
 
@@ -99,6 +101,8 @@ public struct PingMode: OptionSet, Sendable, Hashable, CustomStringConvertible {
 public struct AJPWorkerSettings: Sendable, Equatable {
     public var host = "localhost"
     public var port = 8009
+    /// Where `host` was set (diagnostics about the host name).
+    public var hostLocation: SourceLocation?
     public var secret: String?
     public var socketTimeout = Milliseconds.zero
     /// nil = not set (SwiftJK default; mod_jk: socket_timeout × 1000).

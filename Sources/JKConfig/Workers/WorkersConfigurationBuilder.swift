@@ -49,22 +49,40 @@ public enum WorkersConfigurationBuilder {
         }
         // Instantiate the listed workers and every lb member (members need not be listed).
         var pending = model.list
+        // Where a name was given: worker.list, or the balance_workers of the lb naming it.
+        var namedBy: [String: (lb: String?, location: SourceLocation?)] = [:]
+        for name in model.list { namedBy[name] = (nil, properties.list?.location) }
         var index = 0
         var lbSecrets: [String: String] = [:]
+        let defined = properties.order.filter { !(properties.workers[$0] ?? [:]).isEmpty }
         while index < pending.count {
             let name = pending[index]
             index += 1
             guard model.workers[name] == nil else { continue }
             let attributes = properties.workers[name] ?? [:]
+            var worker: Worker
             if attributes.isEmpty {
-                let where_ = properties.list?.location
-                diagnostics.append(
-                    .warning("worker '\(name)' is listed but has no properties: it is an ajp13 worker for localhost:8009 (as in mod_jk)", at: where_))
+                let origin = namedBy[name] ?? (nil, nil)
+                let hint = Suggestions.nearest(to: name, in: defined.filter { $0 != name }, maxDistance: 2).map { " — did you mean \($0)?" } ?? ""
+                if let lb = origin.lb {
+                    diagnostics.append(
+                        .warning("lb '\(lb)' names member '\(name)', which has no properties: it is an ajp13 worker for localhost:8009 (as in mod_jk)\(hint)", at: origin.location))
+                } else {
+                    diagnostics.append(
+                        .warning("worker '\(name)' is listed but has no properties: it is an ajp13 worker for localhost:8009 (as in mod_jk)\(hint)", at: origin.location))
+                }
+                var parser = AttributeReader(worker: name, attributes: attributes)
+                worker = parser.read()
+                diagnostics += parser.diagnostics
+                worker.location = origin.location
+            } else {
+                var parser = AttributeReader(worker: name, attributes: attributes)
+                worker = parser.read()
+                diagnostics += parser.diagnostics
             }
-            var parser = AttributeReader(worker: name, attributes: attributes)
-            let worker = parser.read()
-            diagnostics += parser.diagnostics
             if let lb = worker.loadBalancer {
+                let at = attributes["balance_workers"]?.location ?? worker.location
+                for member in lb.members where namedBy[member] == nil { namedBy[member] = (name, at) }
                 for member in lb.members where !pending.contains(member) { pending.append(member) }
                 if let secret = lb.secret { for member in lb.members { lbSecrets[member] = lbSecrets[member] ?? secret } }
             }
@@ -79,6 +97,7 @@ public enum WorkersConfigurationBuilder {
             model.workers[member] = worker
         }
         diagnostics += validateBalancers(model, properties)
+        model.unlisted = properties.order.filter { model.workers[$0] == nil && !(properties.workers[$0] ?? [:]).isEmpty }
         return (model, diagnostics)
     }
 
@@ -95,6 +114,7 @@ public enum WorkersConfigurationBuilder {
                 diagnostics.append(.error("lb worker '\(name)' has \(lb.members.count) members; at most \(Balancer.maxMembers) are supported", at: at))
             }
             var routes: [String: String] = [:]
+            var endpoints: [String: String] = [:]
             for member in lb.members {
                 guard let memberWorker = model.workers[member] else { continue }
                 guard let ajp = memberWorker.ajp else {
@@ -102,6 +122,12 @@ public enum WorkersConfigurationBuilder {
                         .error("lb worker '\(name)': member '\(member)' is a \(memberWorker.typeName) worker; members must be ajp13", at: at))
                     continue
                 }
+                let endpoint = "\(ajp.host.lowercased()):\(ajp.port)"
+                if let other = endpoints[endpoint] {
+                    diagnostics.append(
+                        .warning("lb worker '\(name)': members '\(other)' and '\(member)' both connect to \(ajp.host):\(ajp.port): they are the same Tomcat, which answers with one jvmRoute, so the sessions of one of them never stick (a copied host or port?)", at: memberWorker.location ?? at))
+                }
+                endpoints[endpoint] = endpoints[endpoint] ?? member
                 let route = ajp.route ?? member
                 if let other = routes[route] {
                     diagnostics.append(.error("lb worker '\(name)': members '\(other)' and '\(member)' have the same route '\(route)'", at: at))
@@ -197,6 +223,7 @@ struct AttributeReader {
 
     mutating func ajp() -> AJPWorkerSettings {
         var settings = AJPWorkerSettings()
+        settings.hostLocation = attributes["host"]?.location
         if let host = string("host") {
             // "host:port" is accepted (jk_ajp_common.c); a bare IPv6 literal is not split.
             if let colon = host.lastIndex(of: ":"), !host.contains("]") || host.hasPrefix("["),
