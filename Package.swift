@@ -3,7 +3,7 @@ import PackageDescription
 
 // The httpd-facing C shim and the module product exist only when the Makefile passes the
 // include directories from `apxs`; a plain `swift test` builds and tests everything else on a
-// machine without apache2-dev (architecture.md §6.1).
+// machine without apache2-dev (docs/architecture.md §10.1).
 func env(_ key: String) -> String? { Context.environment[key].flatMap { $0.isEmpty ? nil : $0 } }
 let httpdInclude = env("HTTPD_INCLUDEDIR")  // $(apxs -q INCLUDEDIR)      -> /usr/include/apache2
 let aprInclude = env("APR_INCLUDEDIR")  // $(apxs -q APR_INCLUDEDIR)  -> /usr/include/apr-1.0

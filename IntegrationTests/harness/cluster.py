@@ -2,7 +2,7 @@
 
 The nodes share one static member list (their Tribes receiver ports) and use DeltaManager with
 channelSendOptions=6 by default: synchronous ack, so once a response has been sent the session
-change is on the other node and a SIGKILL right after loses nothing (§5.2 only saw no loss with
+change is on the other node and a SIGKILL right after loses nothing (docs/modjk-behaviour.md §11.1 only saw no loss with
 asynchronous 8 because the kill came after idle time).
 """
 

@@ -1,6 +1,6 @@
 """A scripted AJP13 container on 127.0.0.1 (standard library only: sockets and threads).
 
-FakeAJP plays the Tomcat side of AJP13 (modjk-behaviour.md §1.14) well or badly, on purpose,
+FakeAJP plays the Tomcat side of AJP13 (docs/modjk-behaviour.md §5) well or badly, on purpose,
 so the tests can see how the module under test copes with a broken backend:
 
     fake = FakeAJP("garbage").start()     # a behaviour name from BEHAVIOURS
@@ -22,7 +22,7 @@ import struct
 import threading
 import time
 
-# --- AJP13 constants (§1.14) ---------------------------------------------------------------
+# --- AJP13 constants (docs/modjk-behaviour.md §5) ------------------------------------------
 
 MAGIC_TO_CONTAINER = b"\x12\x34"
 MAGIC_FROM_CONTAINER = b"AB"

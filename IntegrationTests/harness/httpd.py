@@ -1,9 +1,9 @@
-"""A private Apache httpd 2.4 (Debian's apache2 binary) with a JK module, per modjk-behaviour.md §6.5.
+"""A private Apache httpd 2.4 (Debian's apache2 binary) with a JK module, per docs/modjk-behaviour.md §12.4.
 
 Everything lives under its own ServerRoot (conf/, htdocs/, logs/), nothing under /etc/apache2
 or /run is used, it listens on 127.0.0.1 only, and it is controlled by the PID in its PidFile.
 The module is loaded as `LoadModule jk_module <module_so>`, so the same configuration runs
-against Debian's mod_jk.so and against mod_swiftjk.so (§5.10): the basis of differential tests.
+against Debian's mod_jk.so and against mod_swiftjk.so (docs/modjk-behaviour.md §11.3): the basis of differential tests.
 """
 
 import os
@@ -28,7 +28,7 @@ MPM_DEFAULTS = {
                "MinSpareThreads": 25, "MaxSpareThreads": 75, "MaxRequestWorkers": 150},
 }
 
-# The notes mod_jk sets per request (§1.3): which worker and member served it.
+# The notes mod_jk sets per request (docs/modjk-behaviour.md §1.4): which worker and member served it.
 LOG_FORMAT = ('"%h %t \\"%r\\" %>s %b %Dus jk_worker=%{JK_WORKER_NAME}n '
               'jk_route=%{JK_WORKER_ROUTE}n jk_lb_last=%{JK_LB_LAST_NAME}n pid=%P"')
 

@@ -1,7 +1,7 @@
 """Reading the jk log line by line: the mod_jk prefix, the message, and waiting for new lines.
 
-A jk-log line is `<stamp>[pid:tid] [level] message` (mod_jk 1.2.48's layout, modjk-behaviour.md
-§5.6). The stamp is JkLogStampFormat; mod_jk's default where gettimeofday exists is
+A jk-log line is `<stamp>[pid:tid] [level] message` (mod_jk 1.2.48's layout, docs/modjk-behaviour.md
+§7). The stamp is JkLogStampFormat; mod_jk's default where gettimeofday exists is
 `[%a %b %d %H:%M:%S.%Q %Y] ` (DEFAULT_STAMP_RE). The harness's httpd.conf sets
 `[%a %b %d %H:%M:%S %Y] ` (HARNESS_STAMP_RE); DefaultStampHttpd leaves the directive out so the
 module's own default applies.

@@ -2,7 +2,7 @@
 
 Why not `kill -0`: the daemons we start (catalina.sh's java, httpd's parent) are reparented
 when their launcher exits, and an init that reaps late leaves them as zombies that still answer
-`kill -0` (modjk-behaviour.md §6.6). The state field of /proc/PID/stat says 'Z' for those, so
+`kill -0` (docs/modjk-behaviour.md §12.5). The state field of /proc/PID/stat says 'Z' for those, so
 "alive" here means "exists and is neither zombie nor dead".
 
 run.py makes itself a child subreaper, so orphaned daemons are reparented to the runner; reap()

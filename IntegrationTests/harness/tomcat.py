@@ -1,11 +1,11 @@
-"""One Tomcat 10.1 node in its own CATALINA_BASE, following modjk-behaviour.md §6.2-§6.4.
+"""One Tomcat 10.1 node in its own CATALINA_BASE, following docs/modjk-behaviour.md §12.1-§12.3.
 
 The node uses Debian's CATALINA_HOME (/usr/share/tomcat10), binds everything to 127.0.0.1,
 serves the harness webapp as ROOT, and optionally joins a cluster with static membership (no
 multicast). It is started with `catalina.sh start` and stopped by PID only.
 
 Readiness is not "the ports are open": the connectors bind at init (bindOnInit), before the
-webapp is deployed, and a failed AJP connector keeps its port bound and answers nobody (§5.5).
+webapp is deployed, and a failed AJP connector keeps its port bound and answers nobody (docs/modjk-behaviour.md §6.2).
 So wait_ready() waits for "Server startup in" in the new part of catalina.out and fails on
 "SEVERE ... Failed to start component".
 """
@@ -60,7 +60,7 @@ class Tomcat:
 
     secret: str -> AJP connector secret="..."; None -> secretRequired="false".
     secret_required_but_missing: neither attribute, so Tomcat 10.1's default secretRequired
-        fails the connector while its port stays bound: a "mute" AJP port (§5.5).
+        fails the connector while its port stays bound: a "mute" AJP port (docs/modjk-behaviour.md §6.2).
     cluster_members: receiver ports of all cluster members (this node's own is added if
         missing); None = not clustered.
     channel_send_options: SimpleTcpCluster channelSendOptions; 6 = synchronous ack, so a
@@ -171,7 +171,7 @@ class Tomcat:
            route_text=xml.sax.saxutils.escape(self.jvm_route), cluster=self.cluster_xml())
 
     def cluster_xml(self):
-        """The <Cluster> block of §6.3: DeltaManager, static membership, ReplicationValve,
+        """The <Cluster> block of docs/modjk-behaviour.md §12.2: DeltaManager, static membership, ReplicationValve,
         JvmRouteBinderValve. Every member is listed on every node (each node finds itself by its
         Receiver address and port); uniqueIds come from the position in the sorted port list, so
         they agree across nodes. autoBind="1": exactly one bind attempt, never a silent move."""

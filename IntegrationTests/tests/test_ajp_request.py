@@ -350,7 +350,7 @@ def test_environment_overrides_custom_indicators():
 
 # ------------------------------------------------------------------ attributes on the wire
 
-# mod_jk's attribute order (§1.14): secret, remote_user, auth_type, query_string, route, cert,
+# mod_jk's attribute order (docs/modjk-behaviour.md §5.2): secret, remote_user, auth_type, query_string, route, cert,
 # cipher, session, key_size, stored_method, then the req_attributes.
 ORDER = ["secret", "remote_user", "auth_type", "query_string", "route", "ssl_cert", "ssl_cipher",
          "ssl_session", "ssl_key_size", "stored_method", "req_attribute:AJP_SSL_PROTOCOL",

@@ -96,7 +96,7 @@ def test_post_5mib_chunked():
     kv = r.kv()
     assert kv["length"] == str(len(body)), kv
     assert kv["sha256"] == hashlib.sha256(body).hexdigest(), kv
-    assert kv["contentLength"] == "-1", kv   # Tomcat sees unknown length (§5.2 e2)
+    assert kv["contentLength"] == "-1", kv   # Tomcat sees unknown length (docs/modjk-behaviour.md §11.1 e2)
 
 
 def test_get_1mib_intact_with_content_length():
@@ -113,7 +113,7 @@ def test_status_line_carries_ajp_reason():
     raw = http.raw_request(HTTPD.port, b"GET /hello.jsp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                        b"Connection: close\r\n\r\n")
     status_line, headers, body = http.parse_raw_response(raw)
-    # Tomcat puts the numeric code in the AJP reason string; the front end passes it on (§5.4).
+    # Tomcat puts the numeric code in the AJP reason string; the front end passes it on (docs/modjk-behaviour.md §5.5).
     assert status_line == "HTTP/1.1 200 200", status_line
     assert body == b"hello\n", body
 

@@ -450,7 +450,7 @@ def test_both_nodes_down_503_fast_one_line():
     """Both Tomcats dead: 503; the second request's 503 comes in under 50 ms, and the jk log has
     exactly one line for it: `lb worker1: all members failed for GET <uri> (tried ...) → 503`."""
     if is_reference():
-        raise NotApplicable("SwiftJK contract (mod_jk answers after 0.3-0.5 s, §5.3)")
+        raise NotApplicable("SwiftJK contract (mod_jk answers after 0.3-0.5 s, docs/modjk-behaviour.md §11.2)")
     ensure_cluster_up()
     h = start_httpd("httpd-down")
     try:

@@ -61,7 +61,7 @@ def test_failover_after_kill9_keeps_count():
     note("failover request after SIGKILL of %s: %.3fs" % (STATE["owner"], r.elapsed))
     assert kv["node"] == STATE["survivor"], kv
     assert kv["count"] == "21", kv
-    # JvmRouteBinderValve keeps the id's base and moves its route to the new owner (§5.2 c).
+    # JvmRouteBinderValve keeps the id's base and moves its route to the new owner (docs/modjk-behaviour.md §11.1 c).
     assert JAR.jsessionid.rsplit(".", 1)[0] == old_id.rsplit(".", 1)[0], (old_id, JAR.jsessionid)
     assert JAR.route() == STATE["survivor"], JAR.jsessionid
     r, kv = counter()   # re-stick to the new owner

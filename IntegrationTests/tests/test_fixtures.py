@@ -42,7 +42,7 @@ def test_healthy_ajp_port_answers_cping():
 
 def test_mute_ajp_port_accepts_but_never_answers():
     assert "secretRequired" in MUTE.log_since_start()   # the connector failed to start...
-    assert ports.is_listening(MUTE.ajp_port)            # ...yet its port is bound (§5.5)
+    assert ports.is_listening(MUTE.ajp_port)            # ...yet its port is bound (docs/modjk-behaviour.md §6.2)
     assert cping(MUTE.ajp_port, timeout=1.0) is None
 
 

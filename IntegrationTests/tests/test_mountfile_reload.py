@@ -1,7 +1,7 @@
 """JkMountFileReload under load: a URI moves from nodeA to nodeB (and back) by editing the
 JkMountFile while many keep-alive clients keep requesting it.
 
-JkMountFileReload takes seconds (modjk-behaviour.md §1.1: "Check the mount file's mtime at
+JkMountFileReload takes seconds (docs/modjk-behaviour.md §1.1: "Check the mount file's mtime at
 most every N s during request processing"; SwiftJK reads the argument as seconds too). Here
 it is 2. Each httpd child checks on its own, on a request at least 2 s after its last check,
 and compares the file's mtime (whole seconds) with the one it loaded.

@@ -185,7 +185,7 @@ def test_detector_finds_a_planted_secret():
 
 def test_trace_dumps_mask_the_secret():
     if is_reference():
-        raise NotApplicable("mod_jk prints the secret in clear at debug (modjk-behaviour.md §5.5)")
+        raise NotApplicable("mod_jk prints the secret in clear at debug (docs/modjk-behaviour.md §6.3)")
     since = H.log_size("jk.log")
     base = "http://127.0.0.1:%d" % H.port
     r = http.get(base + "/hello.jsp")

@@ -25,7 +25,7 @@
 ///
 /// Attributes go out in mod_jk's order: secret first, then remote_user, auth_type, query_string,
 /// route, ssl_cert, ssl_cipher, ssl_session, ssl_key_size, stored_method, then the named request
-/// attributes in the order given (modjk-behaviour.md §1.14, §5.4).
+/// attributes in the order given (docs/modjk-behaviour.md §5.2, §5.8).
 /// Anything that can write itself as a FORWARD_REQUEST packet: the `ForwardRequest` value, or
 /// the composition root's encoder that writes straight from httpd's request without building
 /// one (the hot path).

@@ -25,7 +25,7 @@ public struct ForwardRequest: Equatable, Sendable {
         }
     }
 
-    /// The attributes, encoded in mod_jk's order (modjk-behaviour.md §1.14).
+    /// The attributes, encoded in mod_jk's order (docs/modjk-behaviour.md §5.2).
     public struct Attributes: Equatable, Sendable {
         public var secret: String?
         public var remoteUser: String?

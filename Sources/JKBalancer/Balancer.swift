@@ -1,7 +1,7 @@
 import JKCore
 
 /// One lb worker's static configuration and mod_jk's balancing rules over its members' shared
-/// runtime records (`jk_lb_worker.c`, modjk-behaviour.md §1.13).
+/// runtime records (`jk_lb_worker.c`, docs/modjk-behaviour.md §4).
 ///
 /// The records are passed in (`inout` for the calls that change them), so the same code runs on
 /// an array in tests and on the shared-memory mapping in httpd. Nothing here locks, logs or

@@ -1,5 +1,5 @@
 /// Warnings about the classic traps of mod_jk configurations — legal, but almost always not
-/// what was meant (modjk-behaviour.md §3).
+/// what was meant (docs/modjk-behaviour.md §10).
 public enum ConfigurationLint {
     public static func check(_ configuration: JKConfiguration, directives: [ServerDirectives]) -> [ConfigDiagnostic] {
         var diagnostics: [ConfigDiagnostic] = []

@@ -4,7 +4,7 @@ import JKCore
 ///
 /// It never connects, closes or sleeps: the shell (`JKClient.WorkerClient`) mutates it under a
 /// lock and performs the returned actions after unlocking (async-http-client's
-/// `modifyStateAndRunActions`, architecture.md §13 #5). Connections are opaque to it.
+/// `modifyStateAndRunActions`, docs/architecture.md §11.2). Connections are opaque to it.
 ///
 /// Accounting: `total` counts every connection that exists or is being opened (idle + leased +
 /// connecting) and never exceeds `limits.maxSize` (`connection_pool_size`). Idle connections are a

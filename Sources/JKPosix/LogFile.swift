@@ -4,7 +4,7 @@ import Glibc
 ///
 /// Opened by the parent while it is still root (children inherit it through fork) with
 /// O_APPEND, and each line is written with exactly one `write(2)`: lines from many processes and
-/// threads never tear or interleave on a local file (architecture.md §9, verified up to 64 KB).
+/// threads never tear or interleave on a local file (docs/architecture.md §8, verified up to 64 KB).
 public final class LogFile: @unchecked Sendable {
     public let descriptor: Int32
     public let path: String

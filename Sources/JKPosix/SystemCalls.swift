@@ -4,7 +4,7 @@ import JKCore
 /// Runs a system call, retrying on EINTR, and maps failures to `TransportError`.
 ///
 /// Every syscall of the module goes through here or through `JKPosix`'s other files, the way
-/// swift-nio's `SystemCallHelpers.swift` funnels them (architecture.md §13 #8).
+/// swift-nio's `SystemCallHelpers.swift` funnels them (docs/architecture.md §11.3).
 @inline(__always)
 func retryingEINTR<T: FixedWidthInteger>(_ function: StaticString, _ body: () -> T) throws(TransportError) -> T {
     while true {

@@ -5,7 +5,7 @@ import JKPosix
 
 // The C entry points (prototypes in swiftjk_abi.h; `make abi-check` compares them with the
 // generated header). Each one is a thin adapter: unwrap pointers, call Swift, wrap the result.
-// Lifecycle (architecture.md §7.4): config_create at check_config (every pass, parent), then
+// Lifecycle (docs/architecture.md §4.1): config_create at check_config (every pass, parent), then
 // config_open_resources at post_config (real pass only), child_create at child_init (after fork),
 // translate and handle per request, the release functions from pool cleanups.
 

@@ -7,7 +7,7 @@ import JKPosix
 
 /// A request on an lb worker: sticky route, choice by lb_value, attempts on members with
 /// failover (no sleep before the next member), force recovery once, and the shared records kept
-/// up to date for every child (mod_jk's lb `service`, modjk-behaviour.md §1.13).
+/// up to date for every child (mod_jk's lb `service`, docs/modjk-behaviour.md §4).
 enum LoadBalancerService {
     static func serve(
         lb: LBPlan, runtime: Runtime, request base: RequestEncoder, facts: RequestFacts, httpd: HttpdClient,

@@ -1,7 +1,7 @@
 import AJP13
 import Testing
 
-/// Container → web server packets, as Tomcat 10.1 sent them (modjk-behaviour.md §5.4).
+/// Container → web server packets, as Tomcat 10.1 sent them (docs/modjk-behaviour.md §5.8).
 struct ContainerMessageTests {
     static func string(_ text: String) -> [UInt8] { ForwardRequestEncodingTests.string(text) }
 

@@ -2,7 +2,7 @@ import AJP13
 import Testing
 
 /// Byte-for-byte checks of FORWARD_REQUEST against what Debian's mod_jk 1.2.48 sent to Tomcat
-/// 10.1 (modjk-behaviour.md §5.4).
+/// 10.1 (docs/modjk-behaviour.md §5.8).
 struct ForwardRequestEncodingTests {
     /// Builds an AJP string: length, bytes, NUL.
     static func string(_ text: String) -> [UInt8] {

@@ -2,7 +2,7 @@ import JKBalancer
 import JKCore
 import Testing
 
-/// mod_jk's arithmetic as schedules (architecture.md §11): one row per configuration, the
+/// mod_jk's arithmetic as schedules (docs/architecture.md §12): one row per configuration, the
 /// members chosen for consecutive new sessions with no maintenance in between.
 struct BalancerScheduleTests {
     static func balancer(_ factors: [Int], method: LoadBalancingMethodKind = .requests) -> Balancer {

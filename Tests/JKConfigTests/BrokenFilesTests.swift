@@ -54,3 +54,12 @@ struct BrokenFilesTests {
         #expect(match?.location?.file == "w.properties")
     }
 }
+
+extension BrokenFilesTests {
+    @Test func aRouteLongerThanTheSharedFieldIsAnError() {
+        let (_, diagnostics) = WorkersConfigurationBuilder.build(
+            text: "worker.list=a\nworker.a.route=\(String(repeating: "r", count: 64))\n", file: "workers.properties", environment: [:])
+        let error = diagnostics.first { $0.message.contains("at most 63 fit") }
+        #expect(error?.severity == .error && error?.location?.line == 2)
+    }
+}

@@ -41,7 +41,7 @@ struct WorkersPropertiesTests {
         #expect(model.order == ["worker1", "was1", "was2"])
     }
 
-    /// modjk-behaviour.md §0.2: template, reference, secret, status worker.
+    /// docs/modjk-behaviour.md §2.8: template, reference, secret, status worker.
     static let reference = """
         worker.list=lb,jkstatus
         worker.tmpl.type=ajp13
@@ -74,7 +74,7 @@ struct WorkersPropertiesTests {
         #expect(model.worker(named: "tmpl") == nil)
     }
 
-    /// modjk-behaviour.md, the observed runs' setup: lb + status worker, two local Tomcats.
+    /// docs/modjk-behaviour.md §11, the observed runs' setup: lb + status worker, two local Tomcats.
     static let observedRuns = """
         worker.list=worker1,jkstatus
         worker.worker1.type=lb

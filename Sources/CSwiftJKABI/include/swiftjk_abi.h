@@ -4,7 +4,7 @@
  * No httpd or APR types cross it: httpd objects travel as `void *`, and Swift reaches httpd only
  * through the callback tables below. `make abi-check` compiles this header together with the
  * Swift-generated SwiftJK-Swift.h, so a Swift signature that drifts from a prototype here fails
- * the build (architecture.md §10.1).
+ * the build (docs/architecture.md §3.3).
  *
  * Lifetimes: every string passed into Swift is valid for the duration of the call only, unless
  * stated otherwise. Every string passed to a callback is copied by C (into r->pool) when httpd

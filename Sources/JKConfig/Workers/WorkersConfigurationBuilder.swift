@@ -303,6 +303,12 @@ struct AttributeReader {
         settings.drainTimeout = seconds("drain_timeout")
         settings.route = string("route")
         if let domain = string("domain") { settings.domain = domain }
+        // mod_jk keeps these in 64-byte shared-memory fields, as SwiftJK does (63 bytes of text).
+        for name in ["route", "domain", "redirect"] {
+            if let value = attributes[name], value.value.utf8.count > 63 {
+                diagnostics.append(.error("worker.\(worker).\(name) is \(value.value.utf8.count) bytes long; at most 63 fit (as in mod_jk's shared memory)", at: value.location))
+            }
+        }
         if settings.domain.isEmpty, let route = settings.route, let dot = route.firstIndex(of: ".") {
             settings.domain = String(route[..<dot])
         }
