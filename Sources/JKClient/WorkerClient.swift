@@ -51,9 +51,23 @@ public final class WorkerClient: Sendable {
     public typealias Sleep = @Sendable (Milliseconds) -> Void
 
     public let name: String
-    /// The settings in effect; an operator may change the timeouts at runtime (`update`).
-    public var settings: Settings { liveSettings.withLock { $0 } }
-    private let liveSettings: Mutex<Settings>
+    /// The settings in effect; an operator may change the timeouts at runtime (`update`). Read
+    /// on every request by every thread, so the changeable ones are atomics, not a lock.
+    public var settings: Settings {
+        var current = fixedSettings
+        current.pingTimeout = Milliseconds(pingTimeout.load(ordering: .relaxed))
+        current.connectPingTimeout = Milliseconds(connectPingTimeout.load(ordering: .relaxed))
+        current.prepostPingTimeout = Milliseconds(prepostPingTimeout.load(ordering: .relaxed))
+        current.idlePingInterval = Milliseconds(idlePingInterval.load(ordering: .relaxed))
+        current.pool.idleTimeout = Milliseconds(idleTimeout.load(ordering: .relaxed))
+        return current
+    }
+    private let fixedSettings: Settings
+    private let pingTimeout: Atomic<Int64>
+    private let connectPingTimeout: Atomic<Int64>
+    private let prepostPingTimeout: Atomic<Int64>
+    private let idlePingInterval: Atomic<Int64>
+    private let idleTimeout: Atomic<Int64>
     /// Connections idle at least this long are always checked before reuse.
     public static let staleCheckAfterIdle = Milliseconds(1000)
     private let connector: Connector
@@ -64,7 +78,12 @@ public final class WorkerClient: Sendable {
 
     public init(name: String, settings: Settings, connector: @escaping Connector, now: @escaping Now, sleep: @escaping Sleep) {
         self.name = name
-        self.liveSettings = Mutex(settings)
+        self.fixedSettings = settings
+        self.pingTimeout = Atomic(settings.pingTimeout.value)
+        self.connectPingTimeout = Atomic(settings.connectPingTimeout.value)
+        self.prepostPingTimeout = Atomic(settings.prepostPingTimeout.value)
+        self.idlePingInterval = Atomic(settings.idlePingInterval.value)
+        self.idleTimeout = Atomic(settings.pool.idleTimeout.value)
         self.connector = connector
         self.now = now
         self.sleep = sleep
@@ -74,10 +93,13 @@ public final class WorkerClient: Sendable {
     /// Applies new settings (timeouts, CPING, idle pool timeout) to this pool and the requests
     /// that start afterwards. The pool's size stays what it was.
     public func update(_ change: (inout Settings) -> Void) {
-        let updated = liveSettings.withLock { settings -> Settings in
-            change(&settings)
-            return settings
-        }
+        var updated = settings
+        change(&updated)
+        pingTimeout.store(updated.pingTimeout.value, ordering: .relaxed)
+        connectPingTimeout.store(updated.connectPingTimeout.value, ordering: .relaxed)
+        prepostPingTimeout.store(updated.prepostPingTimeout.value, ordering: .relaxed)
+        idlePingInterval.store(updated.idlePingInterval.value, ordering: .relaxed)
+        idleTimeout.store(updated.pool.idleTimeout.value, ordering: .relaxed)
         state.withLock { $0.limits.idleTimeout = updated.pool.idleTimeout }
     }
 
@@ -138,9 +160,10 @@ public final class WorkerClient: Sendable {
     }
 
     private func needsPing(idleSince: Timestamp) -> Bool {
-        if settings.prepostPingTimeout.value > 0 { return true }
-        guard settings.idlePingInterval.value > 0 else { return false }
-        return now() - idleSince >= settings.idlePingInterval
+        if prepostPingTimeout.load(ordering: .relaxed) > 0 { return true }
+        let interval = idlePingInterval.load(ordering: .relaxed)
+        guard interval > 0 else { return false }
+        return now() - idleSince >= Milliseconds(interval)
     }
 
     /// Opens a connection for a slot the pool reserved, CPINGs it when configured.
@@ -153,7 +176,7 @@ public final class WorkerClient: Sendable {
             return .failure(.backend(BackendFailure(phase: .connect, cause: .transport(error))))
         }
         let connection = AJPConnection(
-            stream: stream, maxPacketSize: settings.maxPacketSize,
+            stream: stream, maxPacketSize: fixedSettings.maxPacketSize,
             id: nextID.add(1, ordering: .relaxed).newValue)
         // connect_timeout when set (ping_mode C), else prepost_timeout (ping_mode P).
         let pingTimeout = settings.connectPingTimeout.value > 0 ? settings.connectPingTimeout : settings.prepostPingTimeout
@@ -179,7 +202,7 @@ public final class WorkerClient: Sendable {
     /// Returns a connection after a request. `reusable` false (or `DisableReuse`) closes it.
     public func release(_ connection: AJPConnection, reusable: Bool) {
         connection.completedRequest()
-        let action = state.withLock { $0.release(connection, reusable: reusable && !settings.disableReuse, now: now()) }
+        let action = state.withLock { $0.release(connection, reusable: reusable && !fixedSettings.disableReuse, now: now()) }
         if case .close(let closing) = action { closing.stream.close() }
     }
 

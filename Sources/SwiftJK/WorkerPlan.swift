@@ -3,6 +3,7 @@ import JKClient
 import JKConfig
 import JKCore
 import JKPool
+import JKSync
 import JKStatus
 import Synchronization
 
@@ -76,18 +77,62 @@ final class AJPPlan: Sendable {
         initial.recoveryOptions = Int32(clamping: settings.recoveryOptions)
         initial.busyLimit = Int32(clamping: settings.busyLimit)
         self.configuredLive = initial
-        self.liveState = Mutex(initial)
+        replyTimeout = Atomic(initial.replyTimeout)
+        self.pingTimeout = Atomic(initial.pingTimeout)
+        connectTimeout = Atomic(initial.connectTimeout)
+        prepostTimeout = Atomic(initial.prepostTimeout)
+        connectionPoolTimeout = Atomic(initial.connectionPoolTimeout)
+        connectionPingInterval = Atomic(initial.connectionPingInterval)
+        retries = Atomic(initial.retries)
+        recoveryOptions = Atomic(initial.recoveryOptions)
+        busyLimit = Atomic(initial.busyLimit)
+        changed = Atomic(initial.changed)
     }
 
     /// The runtime-editable settings as workers.properties gave them.
     let configuredLive: AJPSharedSettings
-    private let liveState: Mutex<AJPSharedSettings>
+    /// Read by every request on every thread: atomics, not a lock (fields change one by one,
+    /// so a request may see one operator change before the next).
+    private let replyTimeout: Atomic<Int64>
+    private let pingTimeout: Atomic<Int64>
+    private let connectTimeout: Atomic<Int64>
+    private let prepostTimeout: Atomic<Int64>
+    private let connectionPoolTimeout: Atomic<Int64>
+    private let connectionPingInterval: Atomic<Int64>
+    private let retries: Atomic<Int32>
+    private let recoveryOptions: Atomic<Int32>
+    private let busyLimit: Atomic<Int32>
+    private let changed: Atomic<UInt16>
 
     /// The runtime-editable settings in effect in this child (an operator's changes included).
-    var live: AJPSharedSettings { liveState.withLock { $0 } }
+    var live: AJPSharedSettings {
+        var settings = AJPSharedSettings()
+        settings.replyTimeout = replyTimeout.load(ordering: .relaxed)
+        settings.pingTimeout = pingTimeout.load(ordering: .relaxed)
+        settings.connectTimeout = connectTimeout.load(ordering: .relaxed)
+        settings.prepostTimeout = prepostTimeout.load(ordering: .relaxed)
+        settings.connectionPoolTimeout = connectionPoolTimeout.load(ordering: .relaxed)
+        settings.connectionPingInterval = connectionPingInterval.load(ordering: .relaxed)
+        settings.retries = retries.load(ordering: .relaxed)
+        settings.recoveryOptions = recoveryOptions.load(ordering: .relaxed)
+        settings.busyLimit = busyLimit.load(ordering: .relaxed)
+        settings.changed = changed.load(ordering: .relaxed)
+        return settings
+    }
 
     /// Takes an operator's changes (pulled from the shared records) for this child's requests.
-    func take(_ settings: AJPSharedSettings) { liveState.withLock { $0 = settings } }
+    func take(_ settings: AJPSharedSettings) {
+        replyTimeout.store(settings.replyTimeout, ordering: .relaxed)
+        pingTimeout.store(settings.pingTimeout, ordering: .relaxed)
+        connectTimeout.store(settings.connectTimeout, ordering: .relaxed)
+        prepostTimeout.store(settings.prepostTimeout, ordering: .relaxed)
+        connectionPoolTimeout.store(settings.connectionPoolTimeout, ordering: .relaxed)
+        connectionPingInterval.store(settings.connectionPingInterval, ordering: .relaxed)
+        retries.store(settings.retries, ordering: .relaxed)
+        recoveryOptions.store(settings.recoveryOptions, ordering: .relaxed)
+        busyLimit.store(settings.busyLimit, ordering: .relaxed)
+        changed.store(settings.changed, ordering: .relaxed)
+    }
 
     /// How long a pooled connection may sit idle before a CPING checks it; zero = no idle CPINGs
     /// (ping_mode without I, unless an operator set connection_ping_interval).
@@ -124,7 +169,7 @@ final class LBPlan: Sendable {
     let sharedSlot: Int
     /// This child's copy of the balancer with the operators' runtime changes, and the shared
     /// sequence it was built from (mod_jk's `jk_lb_pull`).
-    private let live: Mutex<(sequence: UInt64, balancer: Balancer)>
+    private let live: LockedState<(sequence: UInt64, balancer: Balancer)>
 
     init(name: String, settings: LoadBalancerSettings, balancer: Balancer, memberWorkers: [Int], sharedSlot: Int) {
         self.name = name
@@ -132,14 +177,21 @@ final class LBPlan: Sendable {
         self.configured = balancer
         self.memberWorkers = memberWorkers
         self.sharedSlot = sharedSlot
-        self.live = Mutex((0, balancer))
+        self.live = LockedState((0, balancer))
     }
 
+    /// Whether an operator's change was ever pulled here; until then the configured balancer
+    /// is the one in effect and requests take no lock to read it.
+    private let changedAtRuntime = Atomic<Bool>(false)
+
     /// The balancer in effect in this child (runtime changes included as of the last pull).
-    var balancer: Balancer { live.withLock { $0.balancer } }
+    var balancer: Balancer { current.balancer }
 
     /// The balancer in effect and the shared sequence it reflects.
-    var current: (sequence: UInt64, balancer: Balancer) { live.withLock { $0 } }
+    var current: (sequence: UInt64, balancer: Balancer) {
+        guard changedAtRuntime.load(ordering: .acquiring) else { return (0, configured) }
+        return live.withLock { $0 }
+    }
 
     /// Rebuilds this child's balancer when the shared records changed since the last pull.
     /// Returns the balancer in effect afterwards.
@@ -151,10 +203,12 @@ final class LBPlan: Sendable {
         guard snapshot.balancer.sequence != known.sequence else { return known }
         var rebuilt = configured.applying(settings: snapshot.balancer.settings, runtime: snapshot.members, labels: snapshot.labels)
         if let busyLimits { rebuilt = rebuilt.withBusyLimits(busyLimits) }
-        return live.withLock { state in
+        let result = live.withLock { state in
             if state.sequence != snapshot.balancer.sequence { state = (snapshot.balancer.sequence, rebuilt) }
             return state
         }
+        changedAtRuntime.store(true, ordering: .releasing)
+        return result
     }
 }
 
