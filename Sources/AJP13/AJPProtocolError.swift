@@ -21,8 +21,6 @@ public enum AJPProtocolError: Error, Equatable, Sendable {
     /// A packet that is legal AJP but not in this state (a second SEND_HEADERS, a body chunk
     /// before the headers, END_RESPONSE before the headers, CPONG during a request).
     case unexpected(PacketType, whileIn: String)
-    /// A GET_BODY_CHUNK asking for a negative or absurd amount.
-    case badBodyRequest(Int)
 
     /// A short human-readable cause for the jk log; names the packet.
     public var description: String {
@@ -42,7 +40,6 @@ public enum AJPProtocolError: Error, Equatable, Sendable {
         case .unknownHeaderCode(let code):
             return "protocol error: SEND_HEADERS has unknown header code 0x\(String(code, radix: 16, uppercase: true))"
         case .unexpected(let type, let state): return "protocol error: unexpected \(type.name) while \(state)"
-        case .badBodyRequest(let size): return "protocol error: GET_BODY_CHUNK asks for \(size) bytes"
         }
     }
 }

@@ -242,21 +242,6 @@ extension Balancer {
         return StateChange(member: member, from: before, to: .ok)
     }
 
-    /// A health probe failed while the member was usable: it goes to error right away.
-    public func recordProbeFailure<M: MutableCollection & RandomAccessCollection>(
-        member: Int, cause: FailureCause, runtime: inout M, now: Timestamp
-    ) -> StateChange? where M.Element == MemberRuntime, M.Index == Int {
-        let position = runtime.startIndex + member
-        let before = runtime[position].state
-        runtime[position].lastErrorTime = now.milliseconds
-        runtime[position].lastCauseRaw = cause.rawValue
-        guard before != .error else { return nil }
-        if runtime[position].firstErrorTime == 0 { runtime[position].firstErrorTime = now.milliseconds }
-        runtime[position].state = .error
-        runtime[position].errors &+= 1
-        return StateChange(member: member, from: before, to: .error)
-    }
-
     /// `force_recovery`: when nothing is usable, every member in error is tried once more.
     /// Returns how many were forced.
     public func forceRecovery<M: MutableCollection & RandomAccessCollection>(

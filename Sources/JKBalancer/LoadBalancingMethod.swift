@@ -6,8 +6,6 @@
 /// - Request, lbfactor 1,1,1,2 → `a b c d d a b c d d …`
 /// - Request, lbfactor 1,3 → `a b b b a b b b …` (exactly 100:300 over 400 choices)
 public protocol LoadBalancingMethod: Sendable {
-    /// mod_jk's name ("Request", "Session", …) for logs and status.
-    var name: String { get }
     /// Added to `lb_value` when a request is sent to the member.
     func increment(lbMult: UInt64, hasSession: Bool, stateless: Bool) -> UInt64
     /// The new `lb_value` after a request finished, given the bytes it moved.
@@ -32,14 +30,12 @@ extension LoadBalancingMethod {
 /// `method=R` (default): every request counts.
 public struct RequestsMethod: LoadBalancingMethod {
     public init() {}
-    public var name: String { "Request" }
     public func increment(lbMult: UInt64, hasSession: Bool, stateless: Bool) -> UInt64 { lbMult }
 }
 
 /// `method=S`: only requests without a session id (new sessions) count.
 public struct SessionsMethod: LoadBalancingMethod {
     public init() {}
-    public var name: String { "Session" }
     public func increment(lbMult: UInt64, hasSession: Bool, stateless: Bool) -> UInt64 {
         hasSession || stateless ? 0 : lbMult
     }
@@ -49,7 +45,6 @@ public struct SessionsMethod: LoadBalancingMethod {
 /// instead of halving.
 public struct NextMethod: LoadBalancingMethod {
     public init() {}
-    public var name: String { "Next" }
     public func increment(lbMult: UInt64, hasSession: Bool, stateless: Bool) -> UInt64 {
         hasSession || stateless ? 0 : lbMult
     }
@@ -67,7 +62,6 @@ public struct NextMethod: LoadBalancingMethod {
 /// `method=T`: bytes moved, weighted.
 public struct TrafficMethod: LoadBalancingMethod {
     public init() {}
-    public var name: String { "Traffic" }
     public func increment(lbMult: UInt64, hasSession: Bool, stateless: Bool) -> UInt64 { 0 }
     public func afterRequest(lbValue: UInt64, lbMult: UInt64, bytes: UInt64) -> UInt64 {
         lbValue &+ bytes &* lbMult
@@ -77,7 +71,6 @@ public struct TrafficMethod: LoadBalancingMethod {
 /// `method=B`: requests in flight; never decayed.
 public struct BusynessMethod: LoadBalancingMethod {
     public init() {}
-    public var name: String { "Busyness" }
     public func increment(lbMult: UInt64, hasSession: Bool, stateless: Bool) -> UInt64 { lbMult }
     public func afterRequest(lbValue: UInt64, lbMult: UInt64, bytes: UInt64) -> UInt64 {
         lbValue >= lbMult ? lbValue - lbMult : 0
