@@ -44,7 +44,7 @@ var targets: [Target] = [
     .target(name: "CMallocCounter"),
     .executableTarget(
         name: "swiftjk-microbench", dependencies: ["AJP13", "JKBalancer", "JKConfig", "JKCore", "CMallocCounter"]),
-    // Test-only support: scripted AJP container, in-memory streams, fake host.
+    // Test-only support: a scripted AJP container on a socket pair, a recording client side.
     .target(name: "JKTestSupport", dependencies: ["AJP13", "JKCore", "JKClient", "JKPosix", "CSwiftJKABI"]),
     .testTarget(name: "AJP13Tests", dependencies: ["AJP13", "JKTestSupport"]),
     .testTarget(name: "JKConfigTests", dependencies: ["JKConfig", "JKCore"], resources: [.copy("Fixtures")]),

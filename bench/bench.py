@@ -1,13 +1,24 @@
 #!/usr/bin/env python3
 """make bench: SwiftJK against Debian's mod_jk, in one run, on the same machine and backends.
 
-Starts two Tomcats and two null AJP backends (ajp-null-backend: answers every request at once, so
-the module's own cost is not hidden behind Tomcat's), and two httpds (event MPM) with identical
-configuration — one loading /usr/lib/apache2/modules/mod_jk.so, one mod_swiftjk.so. Drives each
-with wrk (keep-alive, 16 and 64 connections) in alternating rounds (A B, then B A, ...) after a
-warm-up, and records req/s, latency percentiles, httpd CPU per request (from /proc), PSS per
-child, and the ratio SwiftJK / mod_jk. Flags rounds where the machine was not saturated (some
-other load disturbed it). Writes bench/results/latest.{json,md} and BENCHMARKS.md.
+A small matrix. Its base configuration is the one of issue 15 (an independent side-by-side run):
+event MPM (StartServers 2, ThreadsPerChild 25, MaxRequestWorkers 150), KeepAlive On with
+MaxKeepAliveRequests 10000, an access log, JkShmFile, JkLogLevel info, JkLogStampFormat,
+`JkMount /*.jsp worker1` and `JkMount /jkstatus jkstatus`, worker.list=worker1,jkstatus, and
+worker1 an lb (sticky_session=1) over two ajp13 members with an AJP secret and every timeout at
+its default. The cells vary one thing or two from there:
+
+- the backend: two C null AJP containers (bench/ajp-null-c.c, compiled here with `cc -O2`: a
+  5-header 200 with a 13-byte body), two Swift ones (ajp-null-backend), or two Tomcats (tiny JSP,
+  sticky-session JSP, 64 KiB response, 1 MiB POST);
+- ThreadsPerChild 25 or 64; the secret on or off (null backends only); 16 or 64 connections.
+
+Every configuration runs in two httpds at once (same config, one loading Debian's mod_jk.so, one
+mod_swiftjk.so). Each cell is measured in interleaved rounds A B B A (wrk -t2, keep-alive) after a
+warm-up and reports req/s, p99, httpd CPU per request (from /proc), wrk's socket errors and the
+non-2xx answers (counted in the access log), and the ratios SwiftJK / mod_jk. Also RSS and PSS
+per child under the issue configuration, the JkLogLevel debug cost, and the micro-benchmarks.
+Writes bench/results/latest.{json,md} and BENCHMARKS.md (only for a run of the whole matrix).
 
 Only ratios from the same run mean anything: the machine is small and shared.
 """
@@ -16,6 +27,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import statistics
 import subprocess
 import sys
@@ -26,12 +38,15 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "IntegrationTests"))
 os.environ.setdefault("HARNESS_RUN_DIR", str(ROOT / "bench" / "run" / time.strftime("%Y%m%d-%H%M%S")))
 
-from harness import Httpd, Tomcat, ajp13_worker_lines, http, ports, procs  # noqa: E402
+from harness import Httpd, Tomcat, http, ports, procs, rundir  # noqa: E402
 
 REFERENCE = "/usr/lib/apache2/modules/mod_jk.so"
 NULL_BACKEND = ROOT / ".build" / "release" / "ajp-null-backend"
+NULL_C_SOURCE = ROOT / "bench" / "ajp-null-c.c"
 MICROBENCH = ROOT / ".build" / "release" / "swiftjk-microbench"
 CLK = os.sysconf("SC_CLK_TCK")
+SECRET = "bench-secret"
+LABELS = ("mod_jk", "SwiftJK")
 
 LUA = """
 done = function(summary, latency, requests)
@@ -44,14 +59,60 @@ end
 
 WORKLOADS = {
     # name: (path, description, extra wrk lua prefix)
-    "tiny": ("/hello.jsp", "tiny JSP, no session (two Tomcats)", ""),
-    "sticky": ("/counter.jsp", "sticky-session JSP (two Tomcats)", ""),
-    "64k": ("/big.jsp?size=65536", "64 KiB response (two Tomcats)", ""),
-    "post1m": ("/post.jsp", "1 MiB POST (two Tomcats)",
+    "hello": ("/hello.jsp", "tiny JSP, no session", ""),
+    "sticky": ("/counter.jsp", "sticky-session JSP", ""),
+    "64k": ("/big.jsp?size=65536", "64 KiB response", ""),
+    "post1m": ("/post.jsp", "1 MiB POST",
                'wrk.method = "POST"\nwrk.body = string.rep("x", 1048576)\n'
                'wrk.headers["Content-Type"] = "application/octet-stream"\n'),
-    "null": ("/null/x", "null AJP backend (module cost only)", ""),
 }
+
+BACKENDS = {"nullc": "C null AJP", "nullswift": "Swift null AJP", "tomcat": "two Tomcats"}
+
+# MPM settings per ThreadsPerChild; 25 is issue 15's (and Debian's) event MPM configuration.
+MPM = {
+    25: {"StartServers": 2, "ThreadsPerChild": 25, "ThreadLimit": 64, "MinSpareThreads": 25,
+         "MaxSpareThreads": 75, "MaxRequestWorkers": 150, "MaxConnectionsPerChild": 0},
+    64: {"StartServers": 2, "ThreadsPerChild": 64, "ThreadLimit": 64, "MinSpareThreads": 64,
+         "MaxSpareThreads": 192, "MaxRequestWorkers": 256, "MaxConnectionsPerChild": 0},
+}
+
+
+class Cell:
+    """One line of the table: a configuration (backend, threads, secret) and a load."""
+
+    def __init__(self, backend, threads, secret, workload, connections, issue=False):
+        self.backend, self.threads, self.secret = backend, threads, secret
+        self.workload, self.connections, self.issue = workload, connections, issue
+
+    @property
+    def config(self):
+        return (self.backend, self.threads, self.secret)
+
+    @property
+    def id(self):
+        return "%s-%s-t%d-%s-c%d" % (self.backend, self.workload, self.threads,
+                                     "secret" if self.secret else "nosecret", self.connections)
+
+    @property
+    def description(self):
+        if self.backend == "tomcat":
+            return "%s (%s)" % (WORKLOADS[self.workload][1], BACKENDS[self.backend])
+        return BACKENDS[self.backend]
+
+
+def matrix():
+    """The cells of `make bench`, in the order they run (grouped by configuration)."""
+    cells = [Cell("nullc", 25, True, "hello", 16, issue=True), Cell("nullc", 25, True, "hello", 64),
+             Cell("nullc", 25, False, "hello", 16),
+             Cell("nullc", 64, True, "hello", 16), Cell("nullc", 64, True, "hello", 64),
+             Cell("nullc", 64, False, "hello", 16),
+             Cell("nullswift", 25, True, "hello", 16), Cell("nullswift", 64, True, "hello", 64)]
+    for threads, connections in ((25, 16), (64, 64)):
+        for workload in ("hello", "sticky", "64k", "post1m"):
+            cells.append(Cell("tomcat", threads, True, workload, connections,
+                              issue=(threads == 25 and workload == "hello")))
+    return cells
 
 
 def say(text=""):
@@ -91,16 +152,18 @@ def memory(pid):
 
 
 class NullBackend:
-    def __init__(self, name):
+    """A null AJP container: the Swift one (ajp-null-backend) or the C one (bench/ajp-null-c.c)."""
+
+    def __init__(self, name, command):
         self.name = name
         self.ajp_port = ports.free_port()
-        self.secret = "bench-secret"
+        self.command = command
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen([str(NULL_BACKEND), "--port", str(self.ajp_port), "--size", "13"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.wait_until(lambda: ports.is_listening(self.ajp_port), 10, what="null backend")
+        argv = [str(part).replace("{port}", str(self.ajp_port)) for part in self.command]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.wait_until(lambda: ports.is_listening(self.ajp_port), 10, what="null backend %s" % self.name)
 
     @property
     def pid(self):
@@ -112,14 +175,61 @@ class NullBackend:
             self.proc.wait(timeout=5)
             self.proc = None
 
+    def __repr__(self):
+        return "NullBackend(%s)" % self.name
 
-def workers(tomcats, nulls):
-    lines = ["worker.list=tomcats,nulls",
-             "worker.tomcats.type=lb", "worker.tomcats.balance_workers=%s" % ",".join(t.name for t in tomcats),
-             "worker.nulls.type=lb", "worker.nulls.balance_workers=%s" % ",".join(n.name for n in nulls)]
-    for node in tomcats + nulls:
-        lines += ajp13_worker_lines(node)
+
+def compile_null_c():
+    """cc -O2 bench/ajp-null-c.c into the run directory; returns the binary's path."""
+    binary = rundir.run_dir() / "ajp-null-c"
+    command = ["cc", "-O2", "-pthread", "-o", str(binary), str(NULL_C_SOURCE)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        sys.exit("bench: %s failed:\n%s" % (" ".join(command), result.stderr))
+    return binary
+
+
+def workers_properties(members, secret):
+    """Issue 15's workers.properties: lb worker1 (sticky) over `members`, plus a status worker."""
+    lines = ["worker.list=worker1,jkstatus",
+             "worker.worker1.type=lb",
+             "worker.worker1.balance_workers=%s" % ",".join(m.name for m in members),
+             "worker.worker1.sticky_session=1",
+             "worker.jkstatus.type=status"]
+    for member in members:
+        w = "worker.%s." % member.name
+        lines += [w + "type=ajp13", w + "host=127.0.0.1", w + "port=%d" % member.ajp_port, w + "lbfactor=1"]
+        if secret:
+            lines.append(w + "secret=%s" % SECRET)
     return "\n".join(lines) + "\n"
+
+
+def make_httpd(label, so, config, members, access_log=True, log_stamp=None, extra_properties=""):
+    backend, threads, secret = config
+    name = "%s-%s-t%d-%s" % (label.lower(), backend, threads, "secret" if secret else "nosecret")
+    httpd = Httpd(so, mpm="event", workers_properties=workers_properties(members, secret) + extra_properties,
+                  name=name, access_log=access_log, jk_directives="JkMount /*.jsp worker1\nJkMount /jkstatus jkstatus",
+                  mpm_settings=MPM[threads])
+    return httpd
+
+
+STATUS = re.compile(rb'" (\d{3}) ')
+
+
+def non_2xx_in_access_log(httpd):
+    """Counts the answers in the access log whose status is not 2xx, then empties the log (httpd
+    appends with O_APPEND, so truncating it is safe and keeps the disk from filling)."""
+    path = httpd.root / "logs" / "access.log"
+    if not httpd.access_log_enabled or not path.exists():
+        return None
+    count = 0
+    with open(path, "rb") as f:
+        for line in f:
+            match = STATUS.search(line)
+            if match is None or not match.group(1).startswith(b"2"):
+                count += 1
+    os.truncate(path, 0)
+    return count
 
 
 def wrk(url, connections, duration, script_prefix, cookie=None):
@@ -138,113 +248,169 @@ def wrk(url, connections, duration, script_prefix, cookie=None):
     for line in out.splitlines():
         if line.startswith("RESULT"):
             requests, errors, status_errors, p50, p99, p999, micros = line.split()[1:]
-            return {"requests": int(requests), "errors": int(errors) + int(status_errors),
+            return {"requests": int(requests), "socket_errors": int(errors), "wrk_status_errors": int(status_errors),
                     "p50_ms": float(p50) / 1000, "p99_ms": float(p99) / 1000, "p999_ms": float(p999) / 1000,
                     "seconds": int(micros) / 1e6}
     raise RuntimeError("wrk gave no result:\n" + out)
 
 
-def measure(httpd, workload, connections, duration, cookie):
+def measure(httpd, workload, connections, duration, cookie=None):
     path, _, prefix = WORKLOADS[workload]
+    non_2xx_in_access_log(httpd)  # empties the log: count only this measurement
     pids = [httpd.pid] + httpd.children()
     ticks_before = cpu_ticks(pids)
     busy_before, total_before = machine_busy()
     result = wrk(httpd.url(path), connections, duration, prefix, cookie if workload == "sticky" else None)
     busy_after, total_after = machine_busy()
     ticks = cpu_ticks(pids) - ticks_before
+    logged = non_2xx_in_access_log(httpd)
+    # Non-2xx answers: the access log counts every status; without one, wrk's count (>= 400).
+    result["non_2xx"] = logged if logged is not None else result["wrk_status_errors"]
+    result["non_2xx_source"] = "access log" if logged is not None else "wrk (>= 400)"
+    result["errors"] = result["socket_errors"] + result["non_2xx"]
     result["rps"] = result["requests"] / result["seconds"] if result["seconds"] else 0
     result["httpd_cpu_us_per_req"] = (ticks / CLK * 1e6 / result["requests"]) if result["requests"] else 0
     result["httpd_cpu_s_per_10k"] = result["httpd_cpu_us_per_req"] * 10000 / 1e6
     result["machine_busy"] = (busy_after - busy_before) / max(1, total_after - total_before)
     result["disturbed"] = result["machine_busy"] < 0.85
+    result["load1"] = os.getloadavg()[0]
     return result
 
 
+def round_orders(rounds):
+    """A B, B A, A B, ...: rounds=2 gives A B B A."""
+    return [list(LABELS) if r % 2 == 0 else list(reversed(LABELS)) for r in range(rounds)]
+
+
+def memory_of(httpd):
+    children = httpd.children()
+    values = [memory(pid) for pid in children]
+    parent = memory(httpd.pid)
+    return {
+        "children": len(children),
+        "rss_kib_per_child": statistics.mean(v[0] for v in values) if values else 0,
+        "pss_kib_per_child": statistics.mean(v[1] for v in values) if values else 0,
+        "parent_rss_kib": parent[0],
+        "parent_pss_kib": parent[1],
+        "total_rss_kib": parent[0] + sum(v[0] for v in values),
+    }
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--module", default=str(ROOT / "mod_swiftjk.so"))
     parser.add_argument("--reference", default=REFERENCE)
+    parser.add_argument("--null-backend", default=str(NULL_BACKEND), help="the Swift ajp-null-backend binary")
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--connections", default="16,64")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per cell (2: A B B A)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per server and load")
+    parser.add_argument("--cells", default="", help="comma-separated substrings of cell ids to run (see --list); "
+                                                    "a partial run does not rewrite BENCHMARKS.md")
+    parser.add_argument("--list", action="store_true", help="list the cells and exit")
     parser.add_argument("--no-debug-log", action="store_true", help="skip the JkLogLevel debug comparison")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite BENCHMARKS.md")
     args = parser.parse_args()
-    connections = [int(c) for c in args.connections.split(",")]
-    workloads = args.workloads.split(",")
-    for tool in ("wrk",):
+    cells = matrix()
+    if args.list:
+        for cell in cells:
+            say(cell.id + ("  (issue 15)" if cell.issue else ""))
+        return
+    if args.cells:
+        wanted = [w for w in args.cells.split(",") if w]
+        cells = [c for c in cells if any(w in c.id for w in wanted)]
+        if not cells:
+            sys.exit("bench: no cell matches %r (see --list)" % args.cells)
+    partial = len(cells) != len(matrix())
+    for tool in ("wrk", "cc"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             sys.exit("bench: %s is missing (make deps)" % tool)
+    for path in (args.module, args.reference):
+        if not os.path.isfile(path):
+            sys.exit("bench: %s is missing" % path)
+    backends_needed = {c.backend for c in cells}
+    if "nullswift" in backends_needed and not os.path.isfile(args.null_backend):
+        sys.exit("bench: %s is missing (swift build -c release --product ajp-null-backend)" % args.null_backend)
+    os.umask(0o022)
     procs.become_subreaper()
+    started = time.monotonic()
     fixtures = []
+    results = {}
+    memory_rows = {}
+    debug = None
     try:
-        say("bench: starting two Tomcats and two null AJP backends ...")
-        tomcats = [Tomcat("b%d" % i, "b%d" % i, secret="bench-secret", fast_jvm=False) for i in (1, 2)]
-        for tomcat in tomcats:
-            fixtures.append(tomcat)
-            tomcat.start()
-            tomcat.wait_ready(90)
-            tomcat.precompile()
-        nulls = [NullBackend("n%d" % i) for i in (1, 2)]
-        for backend in nulls:
-            fixtures.append(backend)
-            backend.start()
-        properties = workers(tomcats, nulls)
+        members = {}
+        if "tomcat" in backends_needed:
+            say("bench: starting two Tomcats ...")
+            tomcats = [Tomcat("b%d" % i, "b%d" % i, secret=SECRET, fast_jvm=False) for i in (1, 2)]
+            for tomcat in tomcats:
+                fixtures.append(tomcat)
+                tomcat.start()
+            for tomcat in tomcats:
+                tomcat.wait_ready(90)
+                tomcat.precompile()
+            members["tomcat"] = tomcats
+        if "nullc" in backends_needed:
+            binary = compile_null_c()
+            members["nullc"] = [NullBackend("n%d" % i, [binary, "{port}", "13"]) for i in (1, 2)]
+        if "nullswift" in backends_needed:
+            members["nullswift"] = [NullBackend("s%d" % i, [args.null_backend, "--port", "{port}", "--size", "13"])
+                                    for i in (1, 2)]
+        for key in ("nullc", "nullswift"):
+            for backend in members.get(key, []):
+                fixtures.append(backend)
+                backend.start()
         modules = {"mod_jk": args.reference, "SwiftJK": args.module}
-        servers = {}
-        for label, so in modules.items():
-            httpd = Httpd(so, mpm="event", workers_properties=properties, name=label.lower(), access_log=False,
-                          jk_directives="JkMount /*.jsp tomcats\nJkMount /null/* nulls",
-                          mpm_settings={"StartServers": 2, "ServerLimit": 4, "ThreadsPerChild": 32,
-                                        "ThreadLimit": 64, "MinSpareThreads": 32, "MaxSpareThreads": 128,
-                                        "MaxRequestWorkers": 128, "MaxConnectionsPerChild": 0})
-            rc, out = httpd.configtest()
-            if rc != 0:
-                sys.exit("bench: apache2 -t failed for %s:\n%s" % (label, out))
-            httpd.start()
-            fixtures.append(httpd)
-            servers[label] = httpd
-        cookie = None
-        first = http.get(servers["SwiftJK"].url("/counter.jsp"))
-        set_cookie = first.header("Set-Cookie") or ""
-        cookie = set_cookie.split(";", 1)[0] if set_cookie else None
-        say("bench: warm-up ...")
-        for label, httpd in servers.items():
-            for workload in workloads:
-                measure(httpd, workload, 16, 2, cookie)
-        results = {}
-        for round_number in range(args.rounds):
-            order = list(servers) if round_number % 2 == 0 else list(reversed(servers))
-            for label in order:
-                for workload in workloads:
-                    for c in connections:
-                        result = measure(servers[label], workload, c, args.duration, cookie)
-                        results.setdefault((workload, c), {}).setdefault(label, []).append(result)
-                        say("  round %d %-7s %-6s c=%-3d %8.0f req/s  p99 %6.2f ms  httpd %5.1f us/req%s%s" % (
-                            round_number + 1, label, workload, c, result["rps"], result["p99_ms"],
-                            result["httpd_cpu_us_per_req"], "  DISTURBED" if result["disturbed"] else "",
-                            "  ERRORS %d" % result["errors"] if result["errors"] else ""))
-        memory_rows = {}
-        for label, httpd in servers.items():
-            children = httpd.children()
-            values = [memory(pid) for pid in children]
-            memory_rows[label] = {
-                "children": len(children),
-                "rss_kib_per_child": statistics.mean(v[0] for v in values) if values else 0,
-                "pss_kib_per_child": statistics.mean(v[1] for v in values) if values else 0,
-                "parent_rss_kib": memory(httpd.pid)[0],
-            }
-        debug = None if args.no_debug_log else debug_comparison(servers, args.duration)
+        configs = []
+        for cell in cells:
+            if cell.config not in configs:
+                configs.append(cell.config)
+        for config in configs:
+            backend, threads, secret = config
+            servers = {}
+            for label in LABELS:
+                httpd = make_httpd(label, modules[label], config, members[backend])
+                rc, out = httpd.configtest()
+                if rc != 0:
+                    sys.exit("bench: apache2 -t failed for %s:\n%s" % (label, out))
+                httpd.start()
+                fixtures.append(httpd)
+                servers[label] = httpd
+            say("bench: %s, ThreadsPerChild %d, secret %s" % (BACKENDS[backend], threads, "on" if secret else "off"))
+            config_cells = [c for c in cells if c.config == config]
+            cookie = None
+            if any(c.workload == "sticky" for c in config_cells):
+                set_cookie = http.get(servers["SwiftJK"].url("/counter.jsp")).header("Set-Cookie") or ""
+                cookie = set_cookie.split(";", 1)[0] if set_cookie else None
+            for label in LABELS:  # warm-up
+                for workload in dict.fromkeys(c.workload for c in config_cells):
+                    measure(servers[label], workload, 16, args.warmup, cookie)
+            for cell in config_cells:
+                for order in round_orders(args.rounds):
+                    for label in order:
+                        result = measure(servers[label], cell.workload, cell.connections, args.duration, cookie)
+                        results.setdefault(cell.id, {}).setdefault(label, []).append(result)
+                        say("  %-38s %-7s %8.0f req/s  p99 %6.2f ms  httpd %5.1f us/req  errors %d/%d  load %.1f%s" % (
+                            cell.id, label, result["rps"], result["p99_ms"], result["httpd_cpu_us_per_req"],
+                            result["socket_errors"], result["non_2xx"], result["load1"],
+                            "  DISTURBED" if result["disturbed"] else ""))
+            if config == ("nullc", 25, True):
+                memory_rows = {label: memory_of(servers[label]) for label in LABELS}
+            if config == ("tomcat", 25, True) and not args.no_debug_log:
+                debug = debug_comparison(servers, args.duration)
+            for label in LABELS:
+                servers[label].stop()
+                fixtures.remove(servers[label])
         micro = microbenchmarks()
-        report = summarize(results, memory_rows, debug, micro, args)
+        report = summarize(cells, results, memory_rows, debug, micro, args, time.monotonic() - started)
         say()
         say(report["markdown"])
         out_dir = ROOT / "bench" / "results"
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "latest.json").write_text(json.dumps(report["json"], indent=2) + "\n")
         (out_dir / "latest.md").write_text(report["markdown"] + "\n")
-        if not args.no_write:
+        if args.no_write or partial:
+            say("bench: wrote bench/results/latest.{json,md}%s" % (" (partial run: BENCHMARKS.md kept)" if partial else ""))
+        else:
             (ROOT / "BENCHMARKS.md").write_text(benchmarks_md(report["markdown"]) + kept_sections())
             say("bench: wrote BENCHMARKS.md and bench/results/latest.{json,md}")
     finally:
@@ -259,14 +425,15 @@ def debug_comparison(servers, duration):
     """Throughput at JkLogLevel debug relative to info, for each module (tiny JSP, 16 conns)."""
     out = {}
     for label, httpd in servers.items():
-        info = measure(httpd, "tiny", 16, duration, None)["rps"]
+        info = measure(httpd, "hello", 16, duration)["rps"]
         httpd.log_level = "debug"
         httpd.write_config()
         httpd.restart()
         time.sleep(1)
-        measure(httpd, "tiny", 16, 1, None)
-        debug_run = measure(httpd, "tiny", 16, duration, None)
-        size = httpd.log_size("jk.log")
+        measure(httpd, "hello", 16, 1)
+        before = httpd.log_size("jk.log")
+        debug_run = measure(httpd, "hello", 16, duration)
+        size = httpd.log_size("jk.log") - before
         httpd.log_level = "info"
         httpd.write_config()
         httpd.restart()
@@ -287,48 +454,65 @@ def microbenchmarks():
         return None
 
 
-def summarize(results, memory_rows, debug, micro, args):
+KEYS = ("rps", "p50_ms", "p99_ms", "p999_ms", "httpd_cpu_s_per_10k")
+
+
+def summarize(cells, results, memory_rows, debug, micro, args, elapsed):
     rows = []
-    lines = ["| Workload | Conns | mod_jk req/s | SwiftJK req/s | Ratio | mod_jk p50/p99/p99.9 ms | SwiftJK p50/p99/p99.9 ms | httpd CPU s/10k req mod_jk | SwiftJK | CPU ratio |",
-             "|---|---:|---:|---:|---:|---|---|---:|---:|---:|"]
-    for (workload, c), by_label in results.items():
-        jk = by_label.get("mod_jk", [])
-        sj = by_label.get("SwiftJK", [])
+    lines = ["| Backend · load | Threads | Secret | Conns | mod_jk req/s | SwiftJK req/s | Ratio | p99 ms mod_jk | "
+             "p99 ms SwiftJK | httpd CPU s/10k mod_jk | SwiftJK | CPU ratio | Errors mod_jk | Errors SwiftJK |",
+             "|---|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
-        def med(items, key):
-            return statistics.median(i[key] for i in items) if items else 0
+    def med(items, key):
+        return statistics.median(i[key] for i in items) if items else 0
 
+    def errors(items):
+        return "%d / %d" % (sum(i["socket_errors"] for i in items), sum(i["non_2xx"] for i in items))
+
+    for cell in cells:
+        by_label = results.get(cell.id, {})
+        jk, sj = by_label.get("mod_jk", []), by_label.get("SwiftJK", [])
         row = {
-            "workload": workload, "connections": c, "description": WORKLOADS[workload][1],
-            "mod_jk": {k: med(jk, k) for k in ("rps", "p50_ms", "p99_ms", "p999_ms", "httpd_cpu_s_per_10k")},
-            "SwiftJK": {k: med(sj, k) for k in ("rps", "p50_ms", "p99_ms", "p999_ms", "httpd_cpu_s_per_10k")},
+            "id": cell.id, "backend": cell.backend, "workload": cell.workload, "threads": cell.threads,
+            "secret": cell.secret, "connections": cell.connections, "issue_15": cell.issue,
+            "description": cell.description,
+            "mod_jk": {k: med(jk, k) for k in KEYS}, "SwiftJK": {k: med(sj, k) for k in KEYS},
+            "rounds": {"mod_jk": jk, "SwiftJK": sj},
             "disturbed_rounds": sum(1 for i in jk + sj if i["disturbed"]),
-            "errors": sum(i["errors"] for i in jk + sj),
+            "errors": {"mod_jk": {"socket": sum(i["socket_errors"] for i in jk), "non_2xx": sum(i["non_2xx"] for i in jk)},
+                       "SwiftJK": {"socket": sum(i["socket_errors"] for i in sj), "non_2xx": sum(i["non_2xx"] for i in sj)}},
         }
         row["rps_ratio"] = row["SwiftJK"]["rps"] / row["mod_jk"]["rps"] if row["mod_jk"]["rps"] else 0
         row["cpu_ratio"] = (row["SwiftJK"]["httpd_cpu_s_per_10k"] / row["mod_jk"]["httpd_cpu_s_per_10k"]
                             if row["mod_jk"]["httpd_cpu_s_per_10k"] else 0)
         rows.append(row)
-        flag = " ⚠" if row["disturbed_rounds"] else ""
-        lines.append("| %s%s | %d | %.0f | %.0f | **%.2f×** | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f | %.3f | %.3f | %.2f× |" % (
-            row["description"], flag, c, row["mod_jk"]["rps"], row["SwiftJK"]["rps"], row["rps_ratio"],
-            row["mod_jk"]["p50_ms"], row["mod_jk"]["p99_ms"], row["mod_jk"]["p999_ms"],
-            row["SwiftJK"]["p50_ms"], row["SwiftJK"]["p99_ms"], row["SwiftJK"]["p999_ms"],
-            row["mod_jk"]["httpd_cpu_s_per_10k"], row["SwiftJK"]["httpd_cpu_s_per_10k"], row["cpu_ratio"]))
+        flag = (" ★" if cell.issue else "") + (" ⚠" if row["disturbed_rounds"] else "")
+        lines.append("| %s%s | %d | %s | %d | %.0f | %.0f | **%.2f×** | %.2f | %.2f | %.3f | %.3f | %.2f× | %s | %s |" % (
+            cell.description, flag, cell.threads, "on" if cell.secret else "off", cell.connections,
+            row["mod_jk"]["rps"], row["SwiftJK"]["rps"], row["rps_ratio"], row["mod_jk"]["p99_ms"],
+            row["SwiftJK"]["p99_ms"], row["mod_jk"]["httpd_cpu_s_per_10k"], row["SwiftJK"]["httpd_cpu_s_per_10k"],
+            row["cpu_ratio"], errors(jk), errors(sj)))
     lines.append("")
-    lines.append("Medians of %d alternating rounds of %d s each, wrk -t2, keep-alive, event MPM (2 × 32 threads), "
-                 "JkLogLevel info, no access log. ⚠ = a round ran with the machine below 85%% busy (disturbed)." % (
-                     args.rounds, args.duration))
-    lines.append("")
-    lines.append("| Memory after the runs | Children | RSS per child (KiB) | PSS per child (KiB) | Parent RSS (KiB) |")
-    lines.append("|---|---:|---:|---:|---:|")
-    for label, row in memory_rows.items():
-        lines.append("| %s | %d | %.0f | %.0f | %d |" % (label, row["children"], row["rss_kib_per_child"],
-                                                     row["pss_kib_per_child"], row["parent_rss_kib"]))
-    if "mod_jk" in memory_rows and "SwiftJK" in memory_rows:
-        delta = memory_rows["SwiftJK"]["pss_kib_per_child"] - memory_rows["mod_jk"]["pss_kib_per_child"]
+    lines.append("Medians of %d rounds of %d s per module, interleaved A B B A (mod_jk, SwiftJK); wrk -t2, keep-alive. "
+                 "Errors = wrk's socket errors / non-2xx answers in the access log, summed over the rounds. "
+                 "★ = issue 15's configuration (event MPM StartServers 2 × ThreadsPerChild 25, MaxRequestWorkers 150, "
+                 "MaxKeepAliveRequests 10000, access log, JkLogLevel info, JkLogStampFormat, status worker in "
+                 "worker.list, lb worker1 sticky over two members, secret, default timeouts). "
+                 "⚠ = a round ran with the machine below 85%% busy (disturbed). Whole run: %.1f min." % (
+                     args.rounds, args.duration, elapsed / 60))
+    if memory_rows:
         lines.append("")
-        lines.append("PSS per child, SwiftJK − mod_jk: %+.0f KiB." % delta)
+        lines.append("| Memory after the ★ C null cells | Children | RSS per child (KiB) | PSS per child (KiB) | "
+                     "Parent RSS (KiB) | Parent + children RSS (KiB) |")
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        for label, row in memory_rows.items():
+            lines.append("| %s | %d | %.0f | %.0f | %d | %d |" % (
+                label, row["children"], row["rss_kib_per_child"], row["pss_kib_per_child"], row["parent_rss_kib"],
+                row["total_rss_kib"]))
+        if "mod_jk" in memory_rows and "SwiftJK" in memory_rows:
+            delta = memory_rows["SwiftJK"]["pss_kib_per_child"] - memory_rows["mod_jk"]["pss_kib_per_child"]
+            lines.append("")
+            lines.append("PSS per child, SwiftJK − mod_jk: %+.0f KiB." % delta)
     if debug:
         lines.append("")
         lines.append("| JkLogLevel debug vs info (tiny JSP, 16 conns) | info req/s | debug req/s | debug/info | jk.log bytes per request |")
@@ -343,7 +527,8 @@ def summarize(results, memory_rows, debug, micro, args):
         for item in micro:
             lines.append("| %s | %.1f | %.2f |" % (item["name"], item["ns_per_op"], item["allocations_per_op"]))
     markdown = "\n".join(lines)
-    return {"markdown": markdown, "json": {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": rows,
+    return {"markdown": markdown, "json": {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "duration_s": args.duration,
+                                           "rounds": args.rounds, "elapsed_s": round(elapsed, 1), "rows": rows,
                                            "memory": memory_rows, "debug_log": debug, "micro": micro}}
 
 
@@ -362,17 +547,24 @@ def benchmarks_md(table):
     return """# Benchmarks
 
 SwiftJK against Debian's mod_jk 1.2.48 in the same run, on the same machine (2 cores, shared),
-the same httpd 2.4.71 (event MPM) configuration and the same backends. Only the ratios mean
+the same httpd 2.4 (event MPM) configuration and the same backends. Only the ratios mean
 anything: the machine is small and other work disturbs absolute numbers.
 
-Reproduce with `make bench` (about 5 minutes; results also in `bench/results/latest.json`).
+Reproduce with `make bench` (about 10 minutes; results also in `bench/results/latest.json`;
+`python3 bench/bench.py --list` names the cells, `--cells nullc` runs a subset).
 
-- *two Tomcats*: Tomcat 10.1 nodes behind an lb worker (client, httpd and both JVMs share the two
-  cores, so the whole stack is CPU-bound: saving httpd CPU leaves more for Tomcat).
-- *null AJP backend*: `ajp-null-backend`, a minimal AJP container written for this benchmark,
-  answering every request at once — what remains is httpd and the module.
+- *Configuration*: issue 15's (★): event MPM StartServers 2 × ThreadsPerChild 25,
+  MaxRequestWorkers 150, KeepAlive On, MaxKeepAliveRequests 10000, an access log, JkShmFile,
+  JkLogLevel info, JkLogStampFormat, `JkMount /*.jsp worker1`, `JkMount /jkstatus jkstatus`, a
+  status worker in worker.list, lb `worker1` (sticky_session=1) over two ajp13 members with an AJP
+  secret and default timeouts. Cells vary ThreadsPerChild (25, 64), the secret and the connections.
+- *two Tomcats*: Tomcat 10.1 nodes (client, httpd and both JVMs share the two cores, so the whole
+  stack is CPU-bound: saving httpd CPU leaves more for Tomcat).
+- *C null AJP*: `bench/ajp-null-c.c`, two minimal AJP containers in C answering every request at
+  once with a 5-header 200 and a 13-byte body — what remains is httpd and the module.
+  *Swift null AJP*: the same idea in Swift (`ajp-null-backend`, 2 headers).
 - *httpd CPU*: user + system time of the httpd parent and children from `/proc`, per 10,000
-  requests.
+  requests. *Errors*: wrk's socket errors / non-2xx answers (from the access log).
 
 """ + table + "\n"
 
