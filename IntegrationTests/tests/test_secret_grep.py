@@ -1,7 +1,8 @@
 """The AJP secret is never written anywhere but the configuration it came from.
 
-Runs last (run.py orders files by name), so the run directory holds every log the suite wrote
-in this run: jk logs, httpd error and access logs, catalina.out, Tomcat access logs, shm files.
+Runs last (it declares RUN_LAST, which run.py honours), so the run directory holds every log the
+suite wrote in this run: jk logs, httpd error and access logs, catalina.out, Tomcat access logs,
+shm files.
 
 1. A run of its own at JkLogLevel trace (hex dumps of every AJP packet) with secrets on an ajp13
    worker to a real Tomcat, on an ajp13 worker to a recording fake, on an lb (inherited by its
@@ -24,6 +25,9 @@ import struct
 from harness import Httpd, NotApplicable, Tomcat, http, is_reference, module_so, note, require_tools, rundir
 from harness.fakeajp import FakeAJP, attribute
 from harness.jklog import HEXDUMP_RE, hexdumps, parse
+
+# After every other file: the logs of the whole run are searched.
+RUN_LAST = True
 
 ZZ_TOMCAT_SECRET = "zz-tomcat-secret-90af17"
 ZZ_FAKE_SECRET = "zz-fake-secret-7c0e2b"
