@@ -17,7 +17,7 @@ BIN        := .build/$(CONFIG)
 SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization \
               -Xswiftc -enforce-exclusivity=unchecked
 
-.PHONY: all build install deb test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover fuzz fuzz-quick clean deps FORCE
+.PHONY: sanitize sanitize-thread all build install deb test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover hostile soak fuzz fuzz-quick clean deps FORCE
 
 all: mod_swiftjk.so swiftjk
 
@@ -97,8 +97,28 @@ bench: mod_swiftjk.so
 bench-failover: mod_swiftjk.so
 	$(PYTHON) bench/failover.py --module $(CURDIR)/mod_swiftjk.so
 
+# Hostile clients against httpd + SwiftJK + Tomcat (slowloris, oversized requests, header floods,
+# aborted uploads, clients that never read), each while a legitimate client measures its latency;
+# descriptors, AJP connections and child deaths before/after (about 10 minutes; manual).
+hostile: mod_swiftjk.so
+	$(PYTHON) bench/hostile.py --module $(CURDIR)/mod_swiftjk.so
+
+# Mixed traffic over two clustered Tomcats with a failover every 5 minutes; RSS and descriptors
+# of every httpd child each minute, and their slopes (SOAK_MINUTES, default 30; manual).
+SOAK_MINUTES ?= 30
+soak: mod_swiftjk.so
+	$(PYTHON) bench/soak.py --module $(CURDIR)/mod_swiftjk.so --minutes $(SOAK_MINUTES)
+
+# AddressSanitizer (+UBSan in C) or ThreadSanitizer builds of the module under the e2e cluster,
+# fault, restart and status tests, event and prefork; any report fails (scripts/sanitize.sh).
+sanitize: deps
+	./scripts/sanitize.sh address
+
+sanitize-thread: deps
+	./scripts/sanitize.sh thread
+
 clean:
-	rm -rf .build mod_swiftjk.so mod_swiftjk.debug mod_swiftjk.so.tmp swiftjk IntegrationTests/run .build-deb libapache2-mod-swiftjk_*.deb
+	rm -rf .build mod_swiftjk.so mod_swiftjk.debug mod_swiftjk.so.tmp swiftjk IntegrationTests/run .build-asan .build-tsan mod_swiftjk-asan.so mod_swiftjk-tsan.so .build-deb libapache2-mod-swiftjk_*.deb
 
 FORCE:
 

@@ -51,9 +51,9 @@ LABELS = ("mod_jk", "SwiftJK")
 LUA = """
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %.1f %.1f %.1f %d\\n", summary.requests,
+  io.write(string.format("RESULT %d %d %d %.1f %.1f %.1f %d %d %d %d %d\\n", summary.requests,
     e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50),
-    latency:percentile(99), latency:percentile(99.9), summary.duration))
+    latency:percentile(99), latency:percentile(99.9), summary.duration, e.connect, e.read, e.write, e.timeout))
 end
 """
 
@@ -247,8 +247,10 @@ def wrk(url, connections, duration, script_prefix, cookie=None):
         os.unlink(path)
     for line in out.splitlines():
         if line.startswith("RESULT"):
-            requests, errors, status_errors, p50, p99, p999, micros = line.split()[1:]
+            requests, errors, status_errors, p50, p99, p999, micros, connect, read, write, timeout = line.split()[1:]
             return {"requests": int(requests), "socket_errors": int(errors), "wrk_status_errors": int(status_errors),
+                    "socket_error_kinds": {"connect": int(connect), "read": int(read), "write": int(write),
+                                           "timeout": int(timeout)},
                     "p50_ms": float(p50) / 1000, "p99_ms": float(p99) / 1000, "p999_ms": float(p999) / 1000,
                     "seconds": int(micros) / 1e6}
     raise RuntimeError("wrk gave no result:\n" + out)
@@ -392,9 +394,11 @@ def main():
                         say("  %-38s %-7s %8.0f req/s  p99 %6.2f ms  httpd %5.1f us/req  errors %d/%d  load %.1f%s" % (
                             cell.id, label, result["rps"], result["p99_ms"], result["httpd_cpu_us_per_req"],
                             result["socket_errors"], result["non_2xx"], result["load1"],
-                            "  DISTURBED" if result["disturbed"] else ""))
-            if config == ("nullc", 25, True):
-                memory_rows = {label: memory_of(servers[label]) for label in LABELS}
+                            "  DISTURBED" if result["disturbed"] else "") + (
+                            "  (socket errors: %s)" % ", ".join("%s %d" % kv for kv in result["socket_error_kinds"].items() if kv[1])
+                            if result["socket_errors"] else ""))
+                if cell.issue and cell.backend == "nullc":  # issue 15 compares parent + 2 children here
+                    memory_rows = {label: memory_of(servers[label]) for label in LABELS}
             if config == ("tomcat", 25, True) and not args.no_debug_log:
                 debug = debug_comparison(servers, args.duration)
             for label in LABELS:
@@ -502,7 +506,7 @@ def summarize(cells, results, memory_rows, debug, micro, args, elapsed):
                      args.rounds, args.duration, elapsed / 60))
     if memory_rows:
         lines.append("")
-        lines.append("| Memory after the ★ C null cells | Children | RSS per child (KiB) | PSS per child (KiB) | "
+        lines.append("| Memory after the ★ C null cell | Children | RSS per child (KiB) | PSS per child (KiB) | "
                      "Parent RSS (KiB) | Parent + children RSS (KiB) |")
         lines.append("|---|---:|---:|---:|---:|---:|")
         for label, row in memory_rows.items():
@@ -550,7 +554,7 @@ SwiftJK against Debian's mod_jk 1.2.48 in the same run, on the same machine (2 c
 the same httpd 2.4 (event MPM) configuration and the same backends. Only the ratios mean
 anything: the machine is small and other work disturbs absolute numbers.
 
-Reproduce with `make bench` (about 10 minutes; results also in `bench/results/latest.json`;
+Reproduce with `make bench` (about 8 minutes; results also in `bench/results/latest.json`;
 `python3 bench/bench.py --list` names the cells, `--cells nullc` runs a subset).
 
 - *Configuration*: issue 15's (★): event MPM StartServers 2 × ThreadsPerChild 25,

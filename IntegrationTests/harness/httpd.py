@@ -159,13 +159,23 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
     def _cmd(self, *args):
         return [APACHE2, "-d", str(self.root), "-f", str(self.conf_file)] + list(args)
 
+    @staticmethod
+    def environment():
+        """apache2's environment: ours, plus a sanitizer runtime preloaded into httpd alone when
+        HARNESS_HTTPD_PRELOAD names one (`make sanitize`; Tomcat and the tests stay as they are)."""
+        env = dict(os.environ)
+        preload = env.pop("HARNESS_HTTPD_PRELOAD", "")
+        if preload:
+            env["LD_PRELOAD"] = preload
+        return env
+
     def configtest(self):
         """`apache2 -t`: catches syntax errors, a wrong LoadModule symbol and unresolved symbols
         in the module. Returns (returncode, combined output)."""
         if self.root is None:
             self.create()
         proc = subprocess.run(self._cmd("-t"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=30)
+                              timeout=30, env=self.environment())
         return proc.returncode, proc.stdout.decode(errors="replace")
 
     @property
@@ -190,7 +200,7 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
             self.pid_file.unlink()
         t0 = time.monotonic()
         proc = subprocess.run(self._cmd("-k", "start"), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=30)
+                              stderr=subprocess.STDOUT, timeout=30, env=self.environment())
         if proc.returncode != 0:
             raise HttpdError("%s: apache2 -k start failed (rc=%d):\n%s\n%s" % (
                 self.name, proc.returncode, proc.stdout.decode(errors="replace"),

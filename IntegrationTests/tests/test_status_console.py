@@ -495,7 +495,8 @@ def test_slow_start_ramp():
         note("slow start, was1 back from STP at 0 s (slow_start=10, lbfactor 1:1, steady share 50 %):")
         for row in rows:
             note("  " + row)
-        assert buckets[-1]["was1"] == 0, buckets[-1]
+        # A request that started just before the activation may be chosen just after it.
+        assert buckets[-1]["was1"] <= 2, buckets[-1]
         assert all(sum(buckets[b].values()) >= 40 for b in range(0, 12)), "load not steady: %s" % dict(buckets)
         assert shares[0] < 0.20, shares
         assert shares[1] < 0.30, shares

@@ -72,7 +72,7 @@ final class SharedBalancerState: @unchecked Sendable {
         offset = aligned(offset)
         let nonces = (region.payload + offset).bindMemory(to: NonceSlot.self, capacity: NonceRing.capacity)
         nonceSlots = UnsafeMutableBufferPointer(start: nonces, count: NonceRing.capacity)
-        _ = nonceSlots.initialize(repeating: NonceSlot())
+        nonceSlots.initialize(repeating: NonceSlot())
         offset = aligned(offset + MemoryLayout<NonceSlot>.stride * NonceRing.capacity)
         ajpSequence = (region.payload + offset).bindMemory(to: UInt64.self, capacity: 1)
         ajpSequence.initialize(to: 0)
@@ -85,7 +85,7 @@ final class SharedBalancerState: @unchecked Sendable {
         ajpCounterSlots = UnsafeMutableBufferPointer(start: counters, count: ajpWorkers.count)
         var fresh = AJPCounters()
         fresh.lastReset = SystemClock.now().milliseconds
-        _ = ajpCounterSlots.initialize(repeating: fresh)
+        ajpCounterSlots.initialize(repeating: fresh)
         self.ajpWorkers = ajpWorkers
         ajpIndex = Dictionary(ajpWorkers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         carriedOver = restoreChanges()
