@@ -45,7 +45,7 @@ enum LoadBalancerService {
         var pulls = 0
         var firstMember: Int?
         var lastMember: Int?
-        defer { setNotes(httpd, lb: lb, shared: shared, first: firstMember, last: lastMember) }
+        defer { setNotes(httpd, lb: lb, balancer: balancer, shared: shared, first: firstMember, last: lastMember) }
         var lastResult: MemberAttempt.Result?
         var failedOver: [String] = []
         let offset = lb.sharedSlot < runtime.offsets.count ? runtime.offsets[lb.sharedSlot] : Runtime.Offset()
@@ -136,7 +136,7 @@ enum LoadBalancerService {
             request.route = member.route
             request.activation = activation.code
             prepareStickiness(httpd, choice: choice, lb: lb, member: member, facts: facts, extensions: extensions)
-            watchRoutes(httpd, runtime: runtime, lb: lb, member: choice.member, planIndex: planIndex, log: log)
+            watchRoutes(httpd, runtime: runtime, lb: lb, expected: member.route, member: choice.member, planIndex: planIndex, log: log)
             let result = MemberAttempt.run(
                 plan: ajp, client: client, request: request, body: &body, httpd: httpd, extensions: extensions,
                 replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors, log: log)
@@ -290,9 +290,8 @@ enum LoadBalancerService {
 
     /// Watches the Set-Cookie of the serving member: a new session whose route names another
     /// member means workers.properties points this member at the wrong Tomcat.
-    static func watchRoutes(_ httpd: HttpdClient, runtime: Runtime, lb: LBPlan, member: Int, planIndex: Int, log: JKLog) {
+    static func watchRoutes(_ httpd: HttpdClient, runtime: Runtime, lb: LBPlan, expected: String, member: Int, planIndex: Int, log: JKLog) {
         let cookieName = lb.settings.sessionCookie
-        let expected = lb.balancer.members[member].route
         httpd.onSetCookie = { value in
             guard let route = SetCookieRoute.route(in: value, cookie: cookieName), route != expected else { return }
             RouteMismatch.report(runtime: runtime, lb: lb, member: member, planIndex: planIndex, seenRoute: route, log: log)
@@ -312,15 +311,16 @@ enum LoadBalancerService {
     }
 
     /// The `JK_LB_FIRST_*` / `JK_LB_LAST_*` notes for httpd's LogFormat (`%{JK_LB_LAST_NAME}n`).
-    static func setNotes(_ httpd: HttpdClient, lb: LBPlan, shared: SharedBalancerState, first: Int?, last: Int?) {
+    static func setNotes(_ httpd: HttpdClient, lb: LBPlan, balancer: Balancer, shared: SharedBalancerState, first: Int?, last: Int?) {
         guard let first, let last else { return }
         let records = shared.withBalancer(lb.sharedSlot) { _, members -> (MemberRuntime, MemberRuntime)? in
             guard first < members.count, last < members.count else { return nil }
             return (members[first], members[last])
         } ?? nil
         guard let (firstRecord, lastRecord) = records else { return }
-        setMemberNotes(httpd, names: firstNoteNames, member: lb.balancer.members[first].name, record: firstRecord)
-        setMemberNotes(httpd, names: lastNoteNames, member: lb.balancer.members[last].name, record: lastRecord)
+        guard first < balancer.members.count, last < balancer.members.count else { return }
+        setMemberNotes(httpd, names: firstNoteNames, member: balancer.members[first].name, record: firstRecord)
+        setMemberNotes(httpd, names: lastNoteNames, member: balancer.members[last].name, record: lastRecord)
     }
 
     static let firstNoteNames = noteNames("JK_LB_FIRST_")
