@@ -95,7 +95,9 @@ public enum AJPChange: Sendable, Equatable {
 
     /// Parses a field's value as `values` shows it (carrying changes over a restart).
     public static func parse(field: String, value: String) -> AJPChange? {
-        guard let number = Int64(value) else { return nil }
+        // The carried-over file is read back at start-up: a value out of range is dropped, never
+        // multiplied into an overflow.
+        guard let number = Int64(value), number >= 0, number <= 86_400_000 else { return nil }
         switch field {
         case "reply_timeout": return .replyTimeout(number)
         case "ping_timeout": return .pingTimeout(number)

@@ -159,8 +159,8 @@ enum SettingValues {
     static func setLB(_ field: String, _ value: String, _ s: inout SharedSettings) -> Bool {
         switch field {
         case "retries": guard let v = Int32(value), v >= 1 else { return false }; s.retries = v
-        case "recover_time": guard let v = Int64(value), v >= 0 else { return false }; s.recoverTime = v * 1000
-        case "error_escalation_time": guard let v = Int64(value), v >= 0 else { return false }; s.errorEscalationTime = v * 1000
+        case "recover_time": guard let v = Int64(value), v >= 0, v <= 86_400 else { return false }; s.recoverTime = v * 1000
+        case "error_escalation_time": guard let v = Int64(value), v >= 0, v <= 86_400 else { return false }; s.errorEscalationTime = v * 1000
         case "max_reply_timeouts": guard let v = Int32(value), v >= 0 else { return false }; s.maxReplyTimeouts = v
         case "sticky_session": s.stickySession = value == "True" ? 1 : 0
         case "sticky_session_force": s.stickySessionForce = value == "True" ? 1 : 0

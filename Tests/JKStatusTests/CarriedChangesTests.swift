@@ -57,3 +57,15 @@ struct CarriedChangesTests {
         #expect(CarriedChanges.decode("garbage\n\t\t\n# comment\nworker1\twas1\tactivation\tACT\tDIS\n").count == 1)
     }
 }
+
+extension CarriedChangesTests {
+    /// The file is read at start-up in httpd's parent: absurd numbers are dropped, not trapped on.
+    @Test func outOfRangeValuesAreDropped() {
+        var settings = AJPSharedSettings()
+        #expect(AJPChange.parse(field: "connection_pool_timeout", value: "9223372036854775807") == nil)
+        let lines = CarriedChanges.applyAJP(
+            [CarriedChange(lb: "", member: "w", field: "connection_pool_timeout", configured: "0", value: "99999999999999")],
+            worker: "w", configured: AJPSharedSettings(), to: &settings)
+        #expect(lines.isEmpty && settings == AJPSharedSettings())
+    }
+}
