@@ -178,6 +178,17 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
                               timeout=30, env=self.environment())
         return proc.returncode, proc.stdout.decode(errors="replace")
 
+    def configtest_and_start(self, timeout=20):
+        """The usual fixture setup: configtest(), fail with an AssertionError naming this httpd
+        and carrying the `apache2 -t` output unless it passed, then start(timeout). Returns self,
+        so `h = Httpd(...).configtest_and_start()` works. A test that expects `apache2 -t` to
+        fail, or that inspects its output, calls configtest() itself."""
+        rc, out = self.configtest()
+        assert rc == 0, "%s (mpm %s): configtest (apache2 -t) failed, rc=%d:\n%s" % (
+            self.name, self.mpm, rc, out)
+        self.start(timeout)
+        return self
+
     @property
     def pid(self):
         """PID of the parent process, from the PidFile."""

@@ -48,9 +48,7 @@ Listen 127.0.0.1:{PORT64}
     for t in (P8, P64):
         t.wait_ready(60)
         t.precompile()
-    rc, out = HTTPD.configtest()
-    assert rc == 0, "configtest failed: " + out
-    HTTPD.start()
+    HTTPD.configtest_and_start()
 
 
 def teardown_module():

@@ -97,9 +97,7 @@ def setup_module():
     for mpm in MPMS:
         h = Httpd(so, mpm=mpm, workers_properties="\n".join(lines) + "\n", jk_directives=mounts,
                   name="httpd-" + mpm, mpm_settings={"MaxRequestWorkers": 64, "MaxSpareServers": 64} if mpm == "prefork" else None)
-        rc, out = h.configtest()
-        assert rc == 0, "configtest (%s) failed: %s" % (mpm, out)
-        h.start()
+        h.configtest_and_start()
         HTTPDS[mpm] = h
 
 

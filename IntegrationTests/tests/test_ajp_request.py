@@ -122,9 +122,7 @@ SetEnv MY_VAR from-setenv
     HTTPD.write_config()
     TC.wait_ready(60)
     TC.precompile()
-    rc, out = HTTPD.configtest()
-    assert rc == 0, "configtest failed: " + out
-    HTTPD.start()
+    HTTPD.configtest_and_start()
 
 
 def teardown_module():
@@ -430,9 +428,7 @@ def test_worker_pointing_at_tomcats_http_port():
               "worker.oops.port=%d\n" % TC.http_port
     h = Httpd(module_so(), port=port, workers_properties=workers, jk_directives="JkMount /*.jsp oops",
               name="httpd-oops")
-    rc, out = h.configtest()
-    assert rc == 0, out
-    h.start()
+    h.configtest_and_start()
     try:
         since = h.log_size("jk.log")
         t0 = time.monotonic()

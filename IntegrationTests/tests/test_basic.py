@@ -25,9 +25,7 @@ def setup_module():
     compiled = TC.precompile()
     workers = "worker.list=worker1\n" + "\n".join(ajp13_worker_lines(TC, name="worker1")) + "\n"
     HTTPD = Httpd(so, workers_properties=workers, jk_directives="JkMount /*.jsp worker1")
-    rc, out = HTTPD.configtest()
-    assert rc == 0, "configtest failed: " + out
-    HTTPD.start()
+    HTTPD.configtest_and_start()
     note("tomcat ready %.2fs, JSP precompile %.2fs, httpd start %.2fs"
          % (ready, compiled, HTTPD.timings["start"]))
 

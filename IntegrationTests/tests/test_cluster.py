@@ -69,9 +69,7 @@ def workers_properties(factors=FACTORS):
 def start_httpd(name, so=None, **kw):
     h = Httpd(so or module_so(), workers_properties=workers_properties(),
               jk_directives="JkMount /*.jsp %s" % LB, name=name, **kw)
-    rc, out = h.configtest()
-    assert rc == 0, "%s: configtest failed:\n%s" % (name, out)
-    h.start()
+    h.configtest_and_start()
     HTTPDS.append(h)
     return h
 

@@ -22,9 +22,7 @@ def setup_module():
          % (CLUSTER.timings["ready"], CLUSTER.timings["joined"], CLUSTER.timings["start_total"]))
     HTTPD = Httpd(so, workers_properties=CLUSTER.workers_properties(),
                   jk_directives="JkMount /*.jsp worker1")
-    rc, out = HTTPD.configtest()
-    assert rc == 0, "configtest failed: " + out
-    HTTPD.start()
+    HTTPD.configtest_and_start()
 
 
 def teardown_module():

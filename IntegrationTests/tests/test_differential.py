@@ -56,9 +56,7 @@ def setup_module():
     b = MODJK.httpd_conf().replace(str(MODJK.root), "ROOT").replace(str(MODJK.port), "PORT")
     assert a.replace(so, "MODULE") == b.replace(REFERENCE_MODULE, "MODULE")
     for h in (SWIFT, MODJK):
-        rc, out = h.configtest()
-        assert rc == 0, "%s configtest failed: %s" % (h.name, out)
-        h.start()
+        h.configtest_and_start()
     note("tomcat AJP 127.0.0.1:%d (secret); %s :%d loads %s; %s :%d loads %s; mpm %s"
          % (TC.ajp_port, SWIFT.name, SWIFT.port, so, MODJK.name, MODJK.port, REFERENCE_MODULE,
             SWIFT.mpm))

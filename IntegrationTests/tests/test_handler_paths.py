@@ -72,9 +72,7 @@ CustomLog logs/duration.log jkduration
 """
     H = Httpd(so, workers_properties=workers, jk_directives=jk, extra_conf=extra, modules=["env", "setenvif"],
               name="httpd-handler")
-    rc, out = H.configtest()
-    assert rc == 0, out
-    H.start()
+    H.configtest_and_start()
 
 
 def teardown_module():

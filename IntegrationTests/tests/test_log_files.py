@@ -37,9 +37,7 @@ Listen 127.0.0.1:{VPORT}
 </VirtualHost>
 """
     H.write_config()
-    rc, out = H.configtest()
-    assert rc == 0, out
-    H.start()
+    H.configtest_and_start()
 
 
 def teardown_module():

@@ -63,9 +63,7 @@ def setup_module():
                                         "ThreadsPerChild": THREADS, "ThreadLimit": THREADS,
                                         "MinSpareThreads": THREADS, "MaxSpareThreads": CHILDREN * THREADS,
                                         "MaxRequestWorkers": CHILDREN * THREADS})
-    rc, out = H.configtest()
-    assert rc == 0, "configtest failed: " + out
-    H.start()
+    H.configtest_and_start()
     procs_wait = time.monotonic() + 10
     while len(H.children()) < CHILDREN and time.monotonic() < procs_wait:
         time.sleep(0.1)

@@ -141,9 +141,7 @@ def setup_module():
         "JkMount /nosecret/* w_nosecret", "JkMount /jkstatus jkstatus"])
     H = DefaultStampHttpd(so, workers_properties="\n".join(lines) + "\n", jk_directives=mounts,
                           name="httpd-loglines", log_level=None)     # no JkLogLevel: default (info)
-    rc, out = H.configtest()
-    assert rc == 0, "configtest failed: " + out
-    H.start()
+    H.configtest_and_start()
 
 
 def teardown_module():

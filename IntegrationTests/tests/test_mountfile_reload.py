@@ -69,9 +69,7 @@ def setup_module():
     STATE["file"] = HTTPD.root / "conf" / "reload.properties"
     STATE["file"].write_text(mount_text("nodeA", with_gone=True))
     STATE["file"].chmod(0o644)
-    rc, out = HTTPD.configtest()
-    assert rc == 0, out
-    HTTPD.start()
+    HTTPD.configtest_and_start()
 
 
 def teardown_module():

@@ -66,9 +66,7 @@ def _httpd(mpm, threads=POOL_SIZE):
                     "MaxRequestWorkers": PREFORK_CHILDREN}
     h = Httpd(module_so(), mpm=mpm, name="httpd-pool-" + mpm, workers_properties=workers,
               jk_directives="JkMount /*.jsp worker1", mpm_settings=settings)
-    rc, out = h.configtest()
-    assert rc == 0, "configtest failed: " + out
-    h.start()
+    h.configtest_and_start()
     return h
 
 

@@ -247,9 +247,7 @@ def _run(mpm):
     workers = "worker.list=worker1\n" + "\n".join(ajp13_worker_lines(TC, name="worker1")) + "\n"
     httpd = Httpd(module_so(), mpm=mpm, name="httpd-" + mpm, workers_properties=workers,
                   jk_directives="JkMount /*.jsp worker1")
-    rc, out = httpd.configtest()
-    assert rc == 0, "configtest failed: " + out
-    httpd.start()
+    httpd.configtest_and_start()
     try:
         _load_with_restarts(httpd)
     finally:

@@ -53,9 +53,7 @@ def setup_module():
               jk_directives="JkMount /*.jsp worker1\nJkMount /jkstatus jkstatus", name="httpd-swapped",
               mpm_settings={"ServerLimit": 4, "StartServers": 4, "ThreadsPerChild": 5, "ThreadLimit": 5,
                             "MinSpareThreads": 20, "MaxSpareThreads": 20, "MaxRequestWorkers": 20})
-    rc, out = H.configtest()
-    assert rc == 0, "configtest failed: " + out
-    H.start()
+    H.configtest_and_start()
     SINCE = H.log_size("jk.log")
 
 

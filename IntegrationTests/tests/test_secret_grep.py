@@ -66,9 +66,7 @@ def setup_module():
                         "JkMount /wrong/* w_wrong"])
     H = Httpd(so, workers_properties="\n".join(lines) + "\n", jk_directives=mounts, log_level="trace",
               httpd_log_level="debug", name="httpd-zz-trace")
-    rc, out = H.configtest()
-    assert rc == 0, "configtest failed: " + out
-    H.start()
+    H.configtest_and_start()
 
 
 def teardown_module():

@@ -20,9 +20,7 @@ def setup_module():
     workers = "worker.list=w\n" + "\n".join(ajp13_worker_lines(TC, name="w")) + "\n"
     H = Httpd(module_so(), workers_properties=workers, jk_directives="JkMount /*.jsp w", log_level="trace",
               name="httpd-mask")
-    rc, out = H.configtest()
-    assert rc == 0, out
-    H.start()
+    H.configtest_and_start()
 
 
 def teardown_module():

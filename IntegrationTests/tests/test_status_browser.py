@@ -102,9 +102,7 @@ def setup_module():
     ]) + "\n"
     HTTPD = Httpd(module_so(), workers_properties=workers, name="httpd-browser",
                   jk_directives="JkMount /*.jsp %s\nJkMount /jkstatus jkstatus" % LB)
-    rc, out = HTTPD.configtest()
-    assert rc == 0, out
-    HTTPD.start()
+    HTTPD.configtest_and_start()
     DIR = rundir.fixture_dir("browser")
     profile = DIR / "profile"
     profile.mkdir()

@@ -101,9 +101,7 @@ def start_httpd(name, workers=None, status_names=("jkstatus", "jkui"), jk_extra=
     mounts = ["JkMount /*.jsp %s" % LB] + ["JkMount /%s %s" % (s, s) for s in status_names]
     h = Httpd(module_so(), workers_properties=workers or workers_properties(),
               jk_directives="\n".join(mounts) + ("\n" + jk_extra if jk_extra else ""), name=name, **kw)
-    rc, out = h.configtest()
-    assert rc == 0, "%s: configtest failed:\n%s" % (name, out)
-    h.start()
+    h.configtest_and_start()
     HTTPDS.append(h)
     return h
 

@@ -148,9 +148,7 @@ def setup_module():
     b = MODJK.httpd_conf().replace(str(MODJK.root), "ROOT").replace(str(MODJK.port), "PORT")
     assert a.replace(so, "MODULE") == b.replace(REFERENCE_MODULE, "MODULE")
     for h in (SWIFT, MODJK):
-        rc, out = h.configtest()
-        assert rc == 0, "%s configtest failed: %s" % (h.name, out)
-        h.start()
+        h.configtest_and_start()
     # The same traffic on both: 8 new sessions (lb Request method, factors 1:3), so both
     # members are in use (state OK) and the counters are not all 0.
     for h in (SWIFT, MODJK):
