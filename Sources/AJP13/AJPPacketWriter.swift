@@ -10,7 +10,11 @@
 /// both sizes and the culprit. Appending to an array whose capacity was reserved once does not
 /// allocate, so a steady-state request costs no heap allocation here.
 public struct AJPPacketWriter {
-    public private(set) var bytes: [UInt8]
+    /// `limit` bytes, allocated once; the packet is the first `count` of them. Fields are
+    /// copied in through a pointer: `reserve` has already checked that they fit.
+    private var storage: [UInt8]
+    /// Length of the packet written so far (header included).
+    public private(set) var count = 0
     public let limit: Int
     /// Bytes the current packet needs, including the part that did not fit.
     public private(set) var needed = 0
@@ -20,18 +24,37 @@ public struct AJPPacketWriter {
     public private(set) var overflow: RequestPart?
 
     public init(limit: Int) {
-        self.limit = limit
-        self.bytes = []
-        self.bytes.reserveCapacity(limit)
+        self.limit = max(limit, 4)
+        self.storage = [UInt8](repeating: 0, count: self.limit)
+    }
+
+    /// A copy of the packet (tests and diagnostics; the connection uses `withPacket`).
+    public var bytes: [UInt8] { Array(storage[0..<count]) }
+
+    /// Runs `body` with the packet's bytes, valid only during the call.
+    public func withPacket<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+
+    /// Copies `length` bytes at the end of the packet; the caller has reserved them.
+    @inline(__always)
+    private mutating func append(_ length: Int, _ write: (UnsafeMutableRawPointer) -> Void) {
+        let at = count
+        guard length > 0, at + length <= storage.count else { return }
+        storage.withUnsafeMutableBytes { raw in
+            if let base = raw.baseAddress { write(base + at) }
+        }
+        count = at + length
     }
 
     /// Starts a new packet.
     public mutating func begin() {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(AJPMagic.toContainer.0)
-        bytes.append(AJPMagic.toContainer.1)
-        bytes.append(0)
-        bytes.append(0)
+        count = 0
+        append(4) { base in
+            base.storeBytes(of: AJPMagic.toContainer.0, as: UInt8.self)
+            (base + 1).storeBytes(of: AJPMagic.toContainer.1, as: UInt8.self)
+            (base + 2).storeBytes(of: 0, as: UInt16.self)
+        }
         needed = 4
         overflow = nil
         part = .prefix
@@ -40,10 +63,10 @@ public struct AJPPacketWriter {
     /// Patches the payload length. Returns false when the packet overflowed.
     @discardableResult
     public mutating func finish() -> Bool {
-        guard overflow == nil else { return false }
-        let payload = bytes.count - 4
-        bytes[2] = UInt8(truncatingIfNeeded: payload >> 8)
-        bytes[3] = UInt8(truncatingIfNeeded: payload)
+        guard overflow == nil, count >= 4 else { return false }
+        let payload = count - 4
+        storage[2] = UInt8(truncatingIfNeeded: payload >> 8)
+        storage[3] = UInt8(truncatingIfNeeded: payload)
         return true
     }
 
@@ -59,14 +82,11 @@ public struct AJPPacketWriter {
     }
 
     public mutating func putByte(_ value: UInt8) {
-        if reserve(1) { bytes.append(value) }
+        if reserve(1) { append(1) { $0.storeBytes(of: value, as: UInt8.self) } }
     }
 
     public mutating func putInt(_ value: UInt16) {
-        if reserve(2) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> 8))
-            bytes.append(UInt8(truncatingIfNeeded: value))
-        }
+        if reserve(2) { append(2) { $0.storeBytes(of: value.bigEndian, as: UInt16.self) } }
     }
 
     public mutating func putBool(_ value: Bool) { putByte(value ? 1 : 0) }
@@ -74,22 +94,27 @@ public struct AJPPacketWriter {
     /// An AJP string from raw bytes. Strings longer than 0xFFFE bytes cannot be encoded; they
     /// always overflow because no packet is that large.
     public mutating func putString(_ value: UnsafeRawBufferPointer) {
-        let count = value.count
-        guard count < 0xFFFF else {
-            _ = reserve(count + 3)
+        let length = value.count
+        guard length < 0xFFFF else {
+            _ = reserve(length + 3)
             return
         }
-        if reserve(count + 3) {
-            bytes.append(UInt8(truncatingIfNeeded: count >> 8))
-            bytes.append(UInt8(truncatingIfNeeded: count))
-            bytes.append(contentsOf: value)
-            bytes.append(0)
+        if reserve(length + 3) {
+            append(length + 3) { base in
+                base.storeBytes(of: UInt16(truncatingIfNeeded: length).bigEndian, as: UInt16.self)
+                if let source = value.baseAddress, length > 0 { (base + 2).copyMemory(from: source, byteCount: length) }
+                (base + 2 + length).storeBytes(of: 0, as: UInt8.self)
+            }
         }
     }
 
     public mutating func putString(_ value: String) {
-        var value = value
-        value.withUTF8 { putString(UnsafeRawBufferPointer($0)) }
+        // Native strings are contiguous: no copy and no reference count taken.
+        let done: Void? = value.utf8.withContiguousStorageIfAvailable { putString(UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            var copy = value
+            copy.withUTF8 { putString(UnsafeRawBufferPointer($0)) }
+        }
     }
 
     public mutating func putString(_ value: String?) {
@@ -100,7 +125,8 @@ public struct AJPPacketWriter {
 
     /// Raw bytes with no length prefix (body data).
     public mutating func putBytes(_ value: UnsafeRawBufferPointer) {
-        if reserve(value.count) { bytes.append(contentsOf: value) }
+        guard let source = value.baseAddress, value.count > 0 else { return }
+        if reserve(value.count) { append(value.count) { $0.copyMemory(from: source, byteCount: value.count) } }
     }
 }
 

@@ -96,6 +96,49 @@ static void host_set_note(void *rv, const char *name, const char *value)
     apr_table_set(r->notes, name, value);
 }
 
+/* Decimal text of v in r->pool (apr_psprintf costs ten times more). */
+static const char *decimal(apr_pool_t *pool, unsigned long long v, int negative)
+{
+    char digits[24];
+    char *end = digits + sizeof(digits), *at = end;
+    do {
+        *--at = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && at > digits + 1);
+    if (negative)
+        *--at = '-';
+    return apr_pstrmemdup(pool, at, (apr_size_t)(end - at));
+}
+
+static void add_lb_notes(request_rec *r, const char *const names[10], const sjk_lb_note_values *v)
+{
+    apr_table_addn(r->notes, names[0], apr_pstrdup(r->pool, v->name ? v->name : ""));
+    apr_table_addn(r->notes, names[1], decimal(r->pool, v->value, 0));
+    apr_table_addn(r->notes, names[2], decimal(r->pool, v->accessed, 0));
+    apr_table_addn(r->notes, names[3], decimal(r->pool, v->sessions, 0));
+    apr_table_addn(r->notes, names[4], decimal(r->pool, v->read, 0));
+    apr_table_addn(r->notes, names[5], decimal(r->pool, v->transferred, 0));
+    apr_table_addn(r->notes, names[6], decimal(r->pool, v->errors, 0));
+    apr_table_addn(r->notes, names[7], decimal(r->pool, v->busy < 0 ? 0ULL - (unsigned long long)v->busy : (unsigned long long)v->busy, v->busy < 0));
+    apr_table_addn(r->notes, names[8], apr_pstrdup(r->pool, v->activation ? v->activation : ""));
+    apr_table_addn(r->notes, names[9], apr_pstrdup(r->pool, v->state ? v->state : ""));
+}
+
+static void host_set_lb_notes(void *rv, const sjk_lb_note_values *first, const sjk_lb_note_values *last)
+{
+    static const char *const first_names[10] = {
+        "JK_LB_FIRST_NAME", "JK_LB_FIRST_VALUE", "JK_LB_FIRST_ACCESSED", "JK_LB_FIRST_SESSIONS",
+        "JK_LB_FIRST_READ", "JK_LB_FIRST_TRANSFERRED", "JK_LB_FIRST_ERRORS", "JK_LB_FIRST_BUSY",
+        "JK_LB_FIRST_ACTIVATION", "JK_LB_FIRST_STATE" };
+    static const char *const last_names[10] = {
+        "JK_LB_LAST_NAME", "JK_LB_LAST_VALUE", "JK_LB_LAST_ACCESSED", "JK_LB_LAST_SESSIONS",
+        "JK_LB_LAST_READ", "JK_LB_LAST_TRANSFERRED", "JK_LB_LAST_ERRORS", "JK_LB_LAST_BUSY",
+        "JK_LB_LAST_ACTIVATION", "JK_LB_LAST_STATE" };
+    request_rec *r = rv;
+    add_lb_notes(r, first_names, first);
+    add_lb_notes(r, last_names, last);
+}
+
 static void host_set_uri(void *rv, const char *uri)
 {
     request_rec *r = rv;
@@ -160,4 +203,5 @@ const sjk_request_host sjk_shim_request_host = {
     host_response_committed,
     host_abort_response,
     host_reset_response,
+    host_set_lb_notes,
 };

@@ -93,18 +93,33 @@ public struct Balancer: Sendable {
         }
     }
 
-    public let name: String
-    public let members: [Member]
-    public let settings: Settings
-    public let method: any LoadBalancingMethod
+    /// The configuration, behind one reference: every request copies its lb's balancer, and a
+    /// copy then costs one reference count instead of one per array, string and the method
+    /// (each an atomic operation on memory that all of httpd's threads share).
+    private final class Storage: Sendable {
+        let name: String
+        let members: [Member]
+        let settings: Settings
+        let method: any LoadBalancingMethod
+
+        init(name: String, members: [Member], settings: Settings) {
+            self.name = name
+            self.members = members
+            self.settings = settings
+            self.method = settings.method.method
+        }
+    }
+
+    private let storage: Storage
+    public var name: String { storage.name }
+    public var members: [Member] { storage.members }
+    public var settings: Settings { storage.settings }
+    public var method: any LoadBalancingMethod { storage.method }
     /// The most members one lb may have (per-request bit sets are 64 bits wide).
     public static let maxMembers = 64
 
     public init(name: String, members: [Member], settings: Settings) {
-        self.name = name
-        self.members = Array(members.prefix(Self.maxMembers))
-        self.settings = settings
-        self.method = settings.method.method
+        storage = Storage(name: name, members: Array(members.prefix(Self.maxMembers)), settings: settings)
     }
 
     /// `lb_mult = lcm(all lbfactors) / lbfactor` (`update_mult`).

@@ -169,7 +169,7 @@ public enum AJPAttempt {
     private static func sendBody(_ connection: AJPConnection, _ timeouts: ExchangeTimeouts, _ outcome: inout AttemptOutcome) throws(AttemptAbort) {
         do {
             try connection.sendPacket(timeout: timeouts.socket)
-            outcome.bytesToBackend += Int64(max(0, connection.writer.bytes.count - 6))
+            outcome.bytesToBackend += Int64(max(0, connection.writer.count - 6))
         } catch {
             outcome.result = .backendFailed(BackendFailure(phase: .sendBody, cause: .transport(error)))
             throw AttemptAbort()

@@ -20,6 +20,11 @@ public final class AJPConnection: @unchecked Sendable {
     public var tracer: ((_ outgoing: Bool, _ packet: UnsafeRawBufferPointer) -> Void)?
     /// Requests completed on this connection (0 = fresh).
     public private(set) var requestsServed = 0
+    /// AJP bytes written to and read from the container, headers included: what mod_jk counts
+    /// as a worker's "transferred" and "read" (the JK_LB_*_TRANSFERRED/READ notes, the status
+    /// worker's Wr/Rd, and the `T` lb method).
+    public private(set) var bytesSent: UInt64 = 0
+    public private(set) var bytesReceived: UInt64 = 0
     public let id: Int
 
     public init(stream: any ByteStream, maxPacketSize: Int, id: Int) {
@@ -38,10 +43,11 @@ public final class AJPConnection: @unchecked Sendable {
     /// Sends the writer's current packet.
     public func sendPacket(timeout: Milliseconds) throws(TransportError) {
         // withUnsafeBytes only rethrows untyped errors: carry the typed one out as a value.
-        let failure = writer.bytes.withUnsafeBytes { (bytes) -> TransportError? in
+        let failure = writer.withPacket { (bytes) -> TransportError? in
             tracer?(true, bytes)
             do throws(TransportError) {
                 try stream.write(bytes, timeout: timeout)
+                bytesSent &+= UInt64(bytes.count)
                 return nil
             } catch {
                 return error
@@ -106,6 +112,7 @@ public final class AJPConnection: @unchecked Sendable {
                 throw startOfPacket && writeIndex == 0 ? .closedBeforePacket : .closedMidPacket
             }
             writeIndex += received
+            bytesReceived &+= UInt64(max(0, received))
         }
     }
 

@@ -33,7 +33,7 @@ enum AJPWorkerService {
             report.bytesIn += result.outcome.bytesToBackend
             report.bytesOut += result.outcome.bytesToClient
             report.backendStatus = result.outcome.status
-            report.attempts.append(AttemptRecord(worker: plan.name, outcome: result.outcome))
+            report.noteAttempt(worker: plan.name, outcome: result.outcome, detailed: log.enabled(.debug))
             let retryable: Bool
             switch result.outcome.result {
             case .completed, .clientFailed, .serverErrorPage, .requestTooLarge, .rejectedStatus:
@@ -69,8 +69,8 @@ extension AJPWorkerService {
     static func count(_ result: MemberAttempt.Result, in record: inout AJPCounters, now: Timestamp) {
         guard !result.poolExhausted else { return }
         record.used &+= 1
-        record.transferred &+= UInt64(max(0, result.outcome.bytesToBackend))
-        record.read &+= UInt64(max(0, result.outcome.bytesToClient))
+        record.transferred &+= result.wireSent
+        record.read &+= result.wireReceived
         switch result.attemptResult {
         case .success, .statusError: break
         case .clientError: record.clientErrors &+= 1

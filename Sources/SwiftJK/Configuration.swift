@@ -223,10 +223,67 @@ final class Configuration: @unchecked Sendable {
     func address(for index: Int) -> SocketAddress? { index < addresses.count ? addresses[index] : nil }
 }
 
-/// One server's settings, shared by reference.
-final class ServerContext: Sendable {
+/// One server's settings, shared by reference, with what every request reads kept apart:
+/// reading `settings` copies the whole struct (its strings and tables retained, on a cache line
+/// every thread shares), so the request path reads these fields instead.
+final class ServerContext: @unchecked Sendable {
     let settings: ServerSettings
-    init(_ settings: ServerSettings) { self.settings = settings }
+    let options: JkOptions
+    let extractSSL: Bool
+    let hasEnvVars: Bool
+    let hasRequestLogFormat: Bool
+    /// The indicator variables' names as C strings, for `get_env` (made once, freed in deinit).
+    let keys: EnvironmentKeys
+
+    init(_ settings: ServerSettings) {
+        self.settings = settings
+        options = settings.options
+        extractSSL = settings.extractSSL
+        hasEnvVars = !settings.envVars.isEmpty
+        hasRequestLogFormat = settings.requestLogFormat != nil
+        keys = EnvironmentKeys(settings.indicators)
+    }
+
+    deinit { keys.free() }
+}
+
+/// The JkXxxIndicator variable names, NUL-terminated, owned by their `ServerContext`.
+struct EnvironmentKeys {
+    let https, sslProtocol, certs, cipher, session, keySize: UnsafePointer<CChar>
+    let remoteAddr, remotePort, remoteHost, remoteUser, authType: UnsafePointer<CChar>
+    let localName, localAddr, localPort, ignoreCL, requestID: UnsafePointer<CChar>
+
+    init(_ indicators: Indicators) {
+        func copy(_ name: String) -> UnsafePointer<CChar> {
+            let bytes = Array(name.utf8CString)
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+            buffer.initialize(from: bytes, count: bytes.count)
+            return UnsafePointer(buffer)
+        }
+        https = copy(indicators.https)
+        sslProtocol = copy(indicators.sslProtocol)
+        certs = copy(indicators.certs)
+        cipher = copy(indicators.cipher)
+        session = copy(indicators.session)
+        keySize = copy(indicators.keySize)
+        remoteAddr = copy(indicators.remoteAddr)
+        remotePort = copy(indicators.remotePort)
+        remoteHost = copy(indicators.remoteHost)
+        remoteUser = copy(indicators.remoteUser)
+        authType = copy(indicators.authType)
+        localName = copy(indicators.localName)
+        localAddr = copy(indicators.localAddr)
+        localPort = copy(indicators.localPort)
+        ignoreCL = copy(indicators.ignoreCL)
+        requestID = copy(indicators.requestID)
+    }
+
+    func free() {
+        for key in [https, sslProtocol, certs, cipher, session, keySize, remoteAddr, remotePort, remoteHost, remoteUser,
+                    authType, localName, localAddr, localPort, ignoreCL, requestID] {
+            UnsafeMutablePointer(mutating: key).deallocate()
+        }
+    }
 }
 
 extension String {

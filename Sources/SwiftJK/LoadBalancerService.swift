@@ -144,16 +144,16 @@ enum LoadBalancerService {
             report.bytesIn += result.outcome.bytesToBackend
             report.bytesOut += result.outcome.bytesToClient
             report.backendStatus = result.outcome.status
-            report.attempts.append(AttemptRecord(worker: member.name, outcome: result.outcome))
-            let bytes = UInt64(max(0, result.outcome.bytesToBackend + result.outcome.bytesToClient))
+            report.noteAttempt(worker: member.name, outcome: result.outcome, detailed: log.enabled(.debug))
+            let bytes = result.wireSent &+ result.wireReceived
             let stateChange: StateChange? = shared.withBalancer(lb.sharedSlot) { record, members in
                 record.busy = max(0, record.busy &- 1)
                 if result.poolExhausted {
                     balancer.recordBusy(member: choice.member, runtime: &members, local: &local, request: balancing)
                     return nil
                 }
-                members[choice.member].bytesRead &+= UInt64(max(0, result.outcome.bytesToClient))
-                members[choice.member].bytesWritten &+= UInt64(max(0, result.outcome.bytesToBackend))
+                members[choice.member].bytesRead &+= result.wireReceived
+                members[choice.member].bytesWritten &+= result.wireSent
                 return balancer.record(
                     result.attemptResult, cause: result.cause, member: choice.member, bytes: bytes, runtime: &members,
                     local: &local, now: SystemClock.now())
@@ -165,7 +165,7 @@ enum LoadBalancerService {
                     probed: result.cause.isCuredByCPONG)
             }
             report.route = member.route
-            report.why = why(choice, balancer: balancer, failedOver: failedOver)
+            if log.enabled(.debug) { report.why = why(choice, balancer: balancer, failedOver: failedOver) }
             switch result.outcome.result {
             case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
                 return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts, httpd: httpd)
@@ -319,28 +319,8 @@ enum LoadBalancerService {
         } ?? nil
         guard let (firstRecord, lastRecord) = records else { return }
         guard first < balancer.members.count, last < balancer.members.count else { return }
-        setMemberNotes(httpd, names: firstNoteNames, member: balancer.members[first].name, record: firstRecord)
-        setMemberNotes(httpd, names: lastNoteNames, member: balancer.members[last].name, record: lastRecord)
-    }
-
-    static let firstNoteNames = noteNames("JK_LB_FIRST_")
-    static let lastNoteNames = noteNames("JK_LB_LAST_")
-
-    static func noteNames(_ prefix: String) -> [String] {
-        ["NAME", "VALUE", "ACCESSED", "SESSIONS", "READ", "TRANSFERRED", "ERRORS", "BUSY", "ACTIVATION", "STATE"].map { prefix + $0 }
-    }
-
-    static func setMemberNotes(_ httpd: HttpdClient, names: [String], member: String, record: MemberRuntime) {
-        httpd.setNote(names[0], member)
-        httpd.setNote(names[1], String(record.lbValue))
-        httpd.setNote(names[2], String(record.elected))
-        httpd.setNote(names[3], String(record.sessions))
-        httpd.setNote(names[4], String(record.bytesRead))
-        httpd.setNote(names[5], String(record.bytesWritten))
-        httpd.setNote(names[6], String(record.errors))
-        httpd.setNote(names[7], String(record.busy))
-        httpd.setNote(names[8], record.activation.code)
-        httpd.setNote(names[9], record.state.label)
+        httpd.setLBNotes(
+            first: (balancer.members[first].name, firstRecord), last: (balancer.members[last].name, lastRecord))
     }
 
     static func memberStates(_ lb: LBPlan, shared: SharedBalancerState) -> String {

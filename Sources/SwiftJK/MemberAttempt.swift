@@ -19,6 +19,9 @@ struct MemberAttempt {
         var cause: FailureCause
         /// Tomcat answered 403 and closed the connection: how it rejects a wrong or missing secret.
         var secretRejected = false
+        /// AJP bytes sent and received on the wire during the exchange (mod_jk's wr/rd).
+        var wireSent: UInt64 = 0
+        var wireReceived: UInt64 = 0
     }
 
     static func run(
@@ -57,33 +60,43 @@ struct MemberAttempt {
                 return Result(outcome: outcome, attemptResult: down ? .backendDown : .backendError, cause: cause(of: failure))
             }
             PacketTrace.attach(to: lease.connection, worker: plan.name, secret: request.secret, log: log)
+            let (sentBefore, receivedBefore) = (lease.connection.bytesSent, lease.connection.bytesReceived)
             let outcome = AJPAttempt.run(
                 request: request, body: &body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy,
                 isAlive: {
                     if case .success = client.probe(timeout: Milliseconds(live.pingTimeout)) { return true }
                     return false
                 })
+            // Read before the connection goes back to the pool (another thread may take it).
+            let wireSent = lease.connection.bytesSent &- sentBefore
+            let wireReceived = lease.connection.bytesReceived &- receivedBefore
+            func counted(_ result: Result) -> Result {
+                var result = result
+                result.wireSent = wireSent
+                result.wireReceived = wireReceived
+                return result
+            }
             switch outcome.result {
             case .completed(let reuse):
                 client.release(lease.connection, reusable: reuse && !httpd.disableReuse)
                 var result = Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
                 result.secretRejected = outcome.status == 403 && !reuse
-                return result
+                return counted(result)
             case .clientFailed:
                 client.discard(lease.connection, abort: Int(live.recoveryOptions) & RetryPolicy.closeBackendOnClientError != 0)
-                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .clientError, cause: .none)
+                return counted(Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .clientError, cause: .none))
             case .requestTooLarge:
                 client.release(lease.connection, reusable: true)
-                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .internalError, cause: .none)
+                return counted(Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .internalError, cause: .none))
             case .rejectedStatus(let status):
                 client.discard(lease.connection)
                 let fatal = plan.failOnStatus(status, override: failOnStatus) == .statusFatal
-                return Result(
+                return counted(Result(
                     outcome: outcome, reusedConnection: !lease.fresh, attemptResult: fatal ? .statusFatal : .statusError,
-                    cause: .failOnStatus)
+                    cause: .failOnStatus))
             case .serverErrorPage:
                 client.discard(lease.connection)
-                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
+                return counted(Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none))
             case .backendFailed(let failure):
                 client.discard(lease.connection)
                 // A reused connection that died before anything came back: the container most
@@ -104,7 +117,7 @@ struct MemberAttempt {
                 case .hung: result = .backendDown
                 default: result = .backendError
                 }
-                return Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: result, cause: cause(of: failure))
+                return counted(Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: result, cause: cause(of: failure)))
             }
         }
     }

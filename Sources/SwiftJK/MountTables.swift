@@ -5,7 +5,7 @@ import JKSync
 
 /// A mount table with each rule's worker resolved to its plan index (-1: no such worker), so
 /// the request path never looks a name up.
-struct ResolvedMounts: Sendable {
+final class ResolvedMounts: Sendable {
     let table: MountTable
     let targets: [Int]
 

@@ -95,13 +95,20 @@ final class RequestFacts: @unchecked Sendable {
     init(view: UnsafePointer<sjk_request_view>, server context: ServerContext) {
         let v = view.pointee
         func text(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
+        let getEnv = v.host?.pointee.get_env
+        func env(_ name: UnsafePointer<CChar>) -> String? {
+            guard let getEnv else { return nil }
+            return getEnv(v.r, name).map { String(cString: $0) }
+        }
+        func env(_ name: StaticString) -> String? {
+            env(UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self))
+        }
         func env(_ name: String) -> String? {
-            guard let host = v.host, let getEnv = host.pointee.get_env else { return nil }
+            guard let getEnv else { return nil }
             return name.withCString { getEnv(v.r, $0) }.map { String(cString: $0) }
         }
-        let server = context.settings
-        let options = server.options
-        let indicators = server.indicators
+        let options = context.options
+        let keys = context.keys
         method = text(v.method) ?? "GET"
         protocolVersion = text(v.protocol) ?? "HTTP/1.1"
         uri = text(v.uri) ?? "/"
@@ -110,61 +117,65 @@ final class RequestFacts: @unchecked Sendable {
         var remote = text(v.remote_addr) ?? ""
         if options.contains(.forwardPhysicalAddress), let peer = text(v.peer_addr) { remote = peer }
         if options.contains(.forwardLocalAddress), let local = text(v.local_addr) { remote = local }
-        remoteAddress = env(indicators.remoteAddr) ?? remote
-        remoteHost = env(indicators.remoteHost) ?? text(v.remote_host)
-        remotePort = env(indicators.remotePort).flatMap { Int($0) } ?? Int(v.remote_port)
-        localAddress = env(indicators.localAddr) ?? text(v.local_addr) ?? ""
-        localPort = env(indicators.localPort).flatMap { Int($0) } ?? Int(v.local_port)
-        serverName = env(indicators.localName) ?? text(v.server_name) ?? ""
+        remoteAddress = env(keys.remoteAddr) ?? remote
+        remoteHost = env(keys.remoteHost) ?? text(v.remote_host)
+        remotePort = env(keys.remotePort).flatMap { Int($0) } ?? Int(v.remote_port)
+        let indicatedLocalPort = env(keys.localPort).flatMap { Int($0) }
+        localAddress = env(keys.localAddr) ?? text(v.local_addr) ?? ""
+        localPort = indicatedLocalPort ?? Int(v.local_port)
+        serverName = env(keys.localName) ?? text(v.server_name) ?? ""
         // JkLocalPortIndicator overrides the port Tomcat sees (AJP has one port field).
-        serverPort = env(indicators.localPort).flatMap { Int($0) } ?? Int(v.server_port)
-        let https = env(indicators.https)
+        serverPort = indicatedLocalPort ?? Int(v.server_port)
+        let https = env(keys.https)
         isSSL = https.map { $0.lowercased() == "on" } ?? false
-        remoteUser = env(indicators.remoteUser) ?? text(v.remote_user)
-        authType = env(indicators.authType) ?? text(v.auth_type)
+        remoteUser = env(keys.remoteUser) ?? text(v.remote_user)
+        authType = env(keys.authType) ?? text(v.auth_type)
         let headers = HeaderList(view: v.headers_in, count: Int(v.n_headers_in))
         self.headers = headers
         var contentLengthHeaders = 0
         headers.forEach { name, _ in if AJPRequestHeader.matches(name, "content-length") { contentLengthHeaders += 1 } }
         self.contentLengthHeaders = contentLengthHeaders
-        contentLength = env(indicators.ignoreCL) != nil ? -1 : v.content_length
+        contentLength = env(keys.ignoreCL) != nil ? -1 : v.content_length
         headerOnly = v.header_only != 0
-        if isSSL && server.extractSSL {
+        if isSSL && context.extractSSL {
             var ssl = SSLFacts()
-            ssl.cert = env(indicators.certs)
+            ssl.cert = env(keys.certs)
             if options.contains(.forwardSSLCertChain), ssl.cert != nil {
+                let prefix = context.settings.indicators.certChainPrefix
                 var index = 0
-                while index < 32, let part = env("\(indicators.certChainPrefix)\(index)") {
+                while index < 32, let part = env("\(prefix)\(index)") {
                     ssl.cert = (ssl.cert ?? "") + part
                     index += 1
                 }
             }
-            ssl.cipher = env(indicators.cipher)
-            ssl.session = env(indicators.session)
-            if options.contains(.forwardKeySize) { ssl.keySize = env(indicators.keySize).flatMap { Int($0) } }
-            ssl.sslProtocol = env(indicators.sslProtocol)
+            ssl.cipher = env(keys.cipher)
+            ssl.session = env(keys.session)
+            if options.contains(.forwardKeySize) { ssl.keySize = env(keys.keySize).flatMap { Int($0) } }
+            ssl.sslProtocol = env(keys.sslProtocol)
             self.ssl = ssl
         } else {
             ssl = nil
         }
         var attributes: [ForwardRequest.Header] = []
-        for variable in server.envVars {
-            if let value = env(variable.name), !value.isEmpty {
-                attributes.append(ForwardRequest.Header(variable.name, value))
-            } else if let fallback = variable.defaultValue, !fallback.isEmpty {
-                attributes.append(ForwardRequest.Header(variable.name, fallback))
+        if context.hasEnvVars {
+            for variable in context.settings.envVars {
+                if let value = env(variable.name), !value.isEmpty {
+                    attributes.append(ForwardRequest.Header(variable.name, value))
+                } else if let fallback = variable.defaultValue, !fallback.isEmpty {
+                    attributes.append(ForwardRequest.Header(variable.name, fallback))
+                }
             }
         }
         environmentAttributes = attributes
-        jkRoute = env("JK_ROUTE")
-        replyTimeout = env("JK_REPLY_TIMEOUT").flatMap { Int($0) }
-        stickyIgnore = env("JK_STICKY_IGNORE").map { $0.isEmpty || $0 != "0" }
-        stateless = env("JK_STATELESS").map { $0.isEmpty || $0 != "0" }
-        requestID = env(indicators.requestID)
+        jkRoute = env("JK_ROUTE" as StaticString)
+        replyTimeout = env("JK_REPLY_TIMEOUT" as StaticString).flatMap { Int($0) }
+        stickyIgnore = env("JK_STICKY_IGNORE" as StaticString).map { $0.isEmpty || $0 != "0" }
+        stateless = env("JK_STATELESS" as StaticString).map { $0.isEmpty || $0 != "0" }
+        requestID = env(keys.requestID)
         requestLine = nil
         canonicalName = nil
         serverDescription = v.server_description
-        if server.requestLogFormat != nil {
+        if context.hasRequestLogFormat {
             requestLine = text(v.request_line)
             canonicalName = text(v.canonical_name)
         }

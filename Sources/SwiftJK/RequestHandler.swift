@@ -48,7 +48,7 @@ enum RequestHandler {
             log.error("worker '\(plan.name)' is not in worker.list and cannot be mounted; answering 500")
             return 500
         }
-        let options = server.settings.options
+        let options = server.options
         httpd.flushEveryPacket = options.contains(.flushPackets)
         httpd.flushHeaders = options.contains(.flushHeader)
         httpd.disableReuse = options.contains(.disableReuse)
@@ -71,7 +71,7 @@ enum RequestHandler {
             report = StatusWorkerService.serve(plan: status, runtime: runtime, facts: facts, httpd: httpd)
         }
         let duration = SystemClock.nowMicroseconds() - started
-        httpd.setNote("JK_REQUEST_DURATION", RequestLogLine.seconds(microseconds: duration))
+        RequestLogLine.withSeconds(microseconds: duration) { httpd.setNote("JK_REQUEST_DURATION", $0) }
         if let route = report.route { httpd.setNote("JK_WORKER_ROUTE", route) }
         if let warning = report.secretWarning, runtime.firstTime("secret:\(plan.name)") { log.warn(warning) }
         if let failure = report.failureLine {
@@ -80,7 +80,7 @@ enum RequestHandler {
         if log.enabled(.debug) {
             log.debug(report.debugLine(facts: facts, worker: plan.name, durationMicroseconds: duration))
         }
-        if let format = server.settings.requestLogFormat {
+        if server.hasRequestLogFormat, let format = server.settings.requestLogFormat {
             log.request(
                 RequestLogLine.format(
                     format, facts: facts, status: httpd.status != 0 ? httpd.status : Int(report.httpStatus),
@@ -99,6 +99,8 @@ struct ServiceReport {
     var requestedRoute: String?
     var routeSource: String?
     var why = ""
+    /// Attempts made; their details are kept only when the debug line will be written.
+    var attemptCount = 0
     var attempts: [AttemptRecord] = []
     var backendStatus = 0
     var bytesIn: Int64 = 0
@@ -108,14 +110,20 @@ struct ServiceReport {
     /// A suspected secret mismatch, written once per worker per child.
     var secretWarning: String?
 
+    /// Counts an attempt; `detailed` (the debug line will be written) keeps what it was.
+    mutating func noteAttempt(worker: String, outcome: AttemptOutcome, detailed: Bool) {
+        attemptCount += 1
+        if detailed { attempts.append(AttemptRecord(worker: worker, outcome: outcome)) }
+    }
+
     func debugLine(facts: RequestFacts, worker: String, durationMicroseconds: Int64) -> String {
         var line = "\(facts.method) \(facts.loggableURI)"
         line += " worker=\(worker)"
         if let requestedRoute { line += " route=\(requestedRoute)(\(routeSource ?? "?"))" }
         if let route { line += " served_by=\(route)" }
         if !why.isEmpty { line += " why=\(why)" }
-        line += " attempts=\(max(1, attempts.count))"
-        if attempts.count > 1 { line += " [\(attempts.map(\.text).joined(separator: "; "))]" }
+        line += " attempts=\(max(1, attemptCount))"
+        if attemptCount > 1 { line += " [\(attempts.map(\.text).joined(separator: "; "))]" }
         line += " status=\(backendStatus != 0 ? backendStatus : Int(httpStatus))"
         line += " in=\(bytesIn) out=\(bytesOut) time=\(durationMicroseconds / 1000).\(String(durationMicroseconds % 1000 / 100))ms"
         if let id = facts.requestID { line += " id=\(id)" }

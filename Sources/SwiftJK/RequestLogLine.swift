@@ -44,8 +44,30 @@ enum RequestLogLine {
 
     /// `sec.uuuuuu`, as mod_jk writes durations (`%T`, the JK_REQUEST_DURATION note).
     static func seconds(microseconds: Int64) -> String {
-        let value = max(0, microseconds)
-        let fraction = String(value % 1_000_000)
-        return "\(value / 1_000_000).\(String(repeating: "0", count: max(0, 6 - fraction.count)))\(fraction)"
+        withSeconds(microseconds: microseconds) { String(cString: $0) }
+    }
+
+    /// Runs `body` with `sec.uuuuuu` as a C string on the stack (the per-request note makes no
+    /// Swift string).
+    static func withSeconds<R>(microseconds: Int64, _ body: (UnsafePointer<CChar>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
+            guard let base = buffer.baseAddress else { return "0.000000".withCString(body) }
+            var value = UInt64(max(0, microseconds))
+            var at = buffer.count - 1
+            buffer[at] = 0
+            for _ in 0..<6 {
+                at -= 1
+                buffer[at] = CChar(truncatingIfNeeded: 48 + value % 10)
+                value /= 10
+            }
+            at -= 1
+            buffer[at] = CChar(UInt8(ascii: "."))
+            repeat {
+                at -= 1
+                buffer[at] = CChar(truncatingIfNeeded: 48 + value % 10)
+                value /= 10
+            } while value > 0 && at > 0
+            return body(UnsafePointer(base + at))
+        }
     }
 }

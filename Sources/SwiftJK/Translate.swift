@@ -39,7 +39,7 @@ enum Translate {
             log.warn("URI of \(bytes.count) bytes is longer than \(maxURILength): not mapped")
             return Int32(SJK_DECLINED)
         }
-        if configuration.servers[serverIndex].settings.options.contains(.rejectUnsafeURI),
+        if configuration.servers[serverIndex].options.contains(.rejectUnsafeURI),
             bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") })
         {
             log.info("potentially unsafe request URI '\(String(cString: uriPointer))' rejected (JkOptions +RejectUnsafeURI): not forwarded")

@@ -21,7 +21,7 @@ enum WorkerPlan: Sendable {
         }
     }
 
-    var typeName: String {
+    var typeName: StaticString {
         switch self {
         case .ajp: "ajp13"
         case .lb: "lb"

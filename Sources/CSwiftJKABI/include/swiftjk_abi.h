@@ -89,6 +89,21 @@ typedef struct sjk_startup {
  * Request time
  * ------------------------------------------------------------------------------------------- */
 
+/* One lb member's JK_LB_FIRST_* or JK_LB_LAST_* notes (mod_jk's lb log items), as values:
+   the shim formats the numbers and uses its own static note names. */
+typedef struct sjk_lb_note_values {
+    const char *name;               /* the member's worker name */
+    unsigned long long value;       /* lb_value */
+    unsigned long long accessed;    /* elected */
+    unsigned long long sessions;
+    unsigned long long read;
+    unsigned long long transferred;
+    unsigned long long errors;
+    long long busy;
+    const char *activation;         /* ACT, DIS, STP */
+    const char *state;              /* OK, ERR, … */
+} sjk_lb_note_values;
+
 /* Callbacks into httpd for one request (host.c). `r` is the request_rec. */
 typedef struct sjk_request_host {
     /* ap_get_client_block: >0 bytes read, 0 end of body, <0 client error. */
@@ -117,6 +132,9 @@ typedef struct sjk_request_host {
     /* Forgets status, status line, Content-Type, headers_out and the body bytes httpd still
        buffers (fewer than 8000, nothing committed): the lb replays the request elsewhere. */
     void (*reset_response)(void *r);
+    /* The twenty JK_LB_FIRST_* / JK_LB_LAST_* notes at once, added to r->notes (which is new
+       for each request and gets them once): no per-note search of the table. */
+    void (*set_lb_notes)(void *r, const sjk_lb_note_values *first, const sjk_lb_note_values *last);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""make profile: where httpd's CPU goes with each module, side by side (issue 15's configuration).
+
+Starts two C null AJP containers and two httpds with the ★ configuration of `make bench` (one
+loading Debian's mod_jk, one SwiftJK's unstripped build so perf can name its functions). For each
+module, under the same wrk load (-t2 -c16, keep-alive, /hello.jsp):
+
+- `perf record` on httpd's children: the share of samples per object (the module, libc, httpd,
+  libapr, the kernel) and the module's hottest symbols;
+- `strace -c -f` on the children: system calls per request, by name.
+
+Prints one table per view, SwiftJK next to mod_jk, and writes bench/results/profile.md.
+Only shares and per-request counts mean anything; absolute rates are lower under perf/strace.
+"""
+
+import argparse
+import collections
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bench  # noqa: E402  (also sets up the harness import path and run directory)
+from harness import procs  # noqa: E402
+
+ROOT = bench.ROOT
+UNSTRIPPED = ROOT / ".build" / "release" / "libmod_swiftjk.so"
+
+
+def perf_shares(httpd, seconds, out_dir, label):
+    """Runs wrk under perf record on the children; returns ({dso: share}, [(share, dso, symbol)])."""
+    data = out_dir / ("perf-%s.data" % label)
+    pids = ",".join(str(p) for p in httpd.children())
+    perf = subprocess.Popen(["perf", "record", "-F", "2999", "-o", str(data), "-p", pids],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    result = bench.wrk(httpd.url("/hello.jsp"), 16, seconds, "")
+    perf.send_signal(2)
+    perf.wait(timeout=60)
+    by_dso = report(data, "dso")
+    by_symbol = report(data, "dso,sym")
+    return result, by_dso, by_symbol
+
+
+def report(data, sort):
+    out = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "--sort", sort,
+                          "--percent-limit", "0.3"], capture_output=True, text=True, timeout=300).stdout
+    rows = []
+    for line in out.splitlines():
+        match = re.match(r"\s*([\d.]+)%\s+(.*)$", line)
+        if match:
+            rows.append((float(match.group(1)), re.sub(r"\s+", " ", match.group(2)).strip()))
+    return rows
+
+
+def syscalls(httpd, seconds):
+    """strace -c -f on the children during a wrk run: ({syscall: calls per request}, requests)."""
+    args = ["strace", "-c", "-f", "-qq"]
+    for pid in httpd.children():
+        args += ["-p", str(pid)]
+    tracer = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    result = bench.wrk(httpd.url("/hello.jsp"), 16, seconds, "")
+    tracer.send_signal(2)
+    _, err = tracer.communicate(timeout=60)
+    calls = {}
+    for line in err.splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and parts[0].replace(".", "").isdigit() and parts[-1] != "total":
+            try:
+                calls[parts[-1]] = int(parts[3])
+            except ValueError:
+                continue
+    requests = max(1, result["requests"])
+    return {name: count / requests for name, count in calls.items()}, result["requests"]
+
+
+def group(by_dso):
+    """Folds perf's DSO names into module / libc / httpd / apr / kernel / other."""
+    groups = collections.Counter()
+    for share, dso in by_dso:
+        name = dso.split()[0] if dso else "?"
+        if "mod_jk" in name or "mod_swiftjk" in name:
+            key = "the module"
+        elif name.startswith("libc"):
+            key = "libc"
+        elif "kernel" in name:
+            key = "kernel"
+        elif name.startswith("libapr"):
+            key = "libapr/libaprutil"
+        elif name.startswith("apache2") or name.startswith("mod_"):
+            key = "httpd + other modules"
+        else:
+            key = "other (%s)" % name
+        groups[key] += share
+    return groups
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", default=str(UNSTRIPPED))
+    parser.add_argument("--reference", default=bench.REFERENCE)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    for tool in ("perf", "strace", "wrk", "cc"):
+        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+            sys.exit("profile: %s is missing (make deps)" % tool)
+    os.umask(0o022)
+    procs.become_subreaper()
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    binary = bench.compile_null_c()
+    backends = [bench.NullBackend("n%d" % i, [binary, "{port}", "13"]) for i in (1, 2)]
+    fixtures = []
+    modules = {"mod_jk": args.reference, "SwiftJK": args.module}
+    results = {}
+    try:
+        for backend in backends:
+            fixtures.append(backend)
+            backend.start()
+        servers = {}
+        for label in bench.LABELS:
+            httpd = bench.make_httpd(label, modules[label], ("nullc", 25, True), backends)
+            httpd.start()
+            fixtures.append(httpd)
+            servers[label] = httpd
+        for label in bench.LABELS:
+            bench.measure(servers[label], "hello", 16, 3)  # warm-up
+        for label in bench.LABELS:
+            plain = bench.measure(servers[label], "hello", 16, args.seconds)
+            load, by_dso, by_symbol = perf_shares(servers[label], args.seconds, bench.rundir.run_dir(), label)
+            calls, requests = syscalls(servers[label], args.seconds)
+            results[label] = {"plain": plain, "perf_load": load, "dso": by_dso, "symbols": by_symbol,
+                              "syscalls": calls}
+            print("profile: %s %.0f req/s, %.1f us httpd CPU per request" % (
+                label, plain["rps"], plain["httpd_cpu_us_per_req"]), flush=True)
+    finally:
+        for fixture in reversed(fixtures):
+            try:
+                fixture.stop()
+            except Exception as error:
+                print("profile: stopping %s: %s" % (fixture, error))
+    markdown = render(results)
+    print(markdown)
+    (out_dir / "profile.md").write_text(markdown + "\n")
+
+
+def render(results):
+    lines = ["| | mod_jk | SwiftJK |", "|---|---:|---:|"]
+    plain = {label: results[label]["plain"] for label in bench.LABELS}
+    lines.append("| req/s (no tracer) | %.0f | %.0f |" % (plain["mod_jk"]["rps"], plain["SwiftJK"]["rps"]))
+    lines.append("| httpd CPU µs per request | %.1f | %.1f |" % (
+        plain["mod_jk"]["httpd_cpu_us_per_req"], plain["SwiftJK"]["httpd_cpu_us_per_req"]))
+    groups = {label: group(results[label]["dso"]) for label in bench.LABELS}
+    keys = sorted(set(groups["mod_jk"]) | set(groups["SwiftJK"]), key=lambda k: -groups["SwiftJK"].get(k, 0))
+    for key in keys:
+        cpu = {label: groups[label].get(key, 0) / 100 * plain[label]["httpd_cpu_us_per_req"] for label in bench.LABELS}
+        lines.append("| %s: share of httpd samples (µs/request) | %.1f%% (%.2f) | %.1f%% (%.2f) |" % (
+            key, groups["mod_jk"].get(key, 0), cpu["mod_jk"], groups["SwiftJK"].get(key, 0), cpu["SwiftJK"]))
+    calls = {label: results[label]["syscalls"] for label in bench.LABELS}
+    lines.append("| system calls per request | %.2f | %.2f |" % (sum(calls["mod_jk"].values()),
+                                                                 sum(calls["SwiftJK"].values())))
+    names = sorted(set(calls["mod_jk"]) | set(calls["SwiftJK"]),
+                   key=lambda n: -(calls["mod_jk"].get(n, 0) + calls["SwiftJK"].get(n, 0)))
+    for name in names:
+        a, b = calls["mod_jk"].get(name, 0), calls["SwiftJK"].get(name, 0)
+        if a >= 0.01 or b >= 0.01:
+            lines.append("| · %s per request | %.2f | %.2f |" % (name, a, b))
+    lines.append("")
+    for label in bench.LABELS:
+        lines.append("Hottest symbols, %s (share of all httpd samples):" % label)
+        lines.append("")
+        for share, name in results[label]["symbols"][:25]:
+            lines.append("- %.2f%% %s" % (share, name))
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
