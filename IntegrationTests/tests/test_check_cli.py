@@ -17,7 +17,7 @@ import pathlib
 import re
 import subprocess
 
-from harness import NotApplicable, Httpd, SkipTest, is_reference, module_so, note, rundir
+from harness import REFERENCE_MODULE, NotApplicable, Httpd, SkipTest, is_reference, module_so, note, rundir
 
 SWIFTJK = pathlib.Path(__file__).resolve().parents[2] / "swiftjk"
 
@@ -312,7 +312,7 @@ def test_misspelt_property_fails_apache2_t():
     # httpd escapes non-ASCII bytes in its log: the module hands it ASCII only.
     assert "\\x" not in line, line
     # The reference, for contrast: mod_jk does not read workers.properties at -t.
-    ref = Httpd("/usr/lib/apache2/modules/mod_jk.so", workers_properties=bad,
+    ref = Httpd(REFERENCE_MODULE, workers_properties=bad,
                 jk_directives="JkMount /*.jsp worker1", name="check-t-modjk")
     rrc, rout = ref.configtest()
     note("mod_jk, same file: apache2 -t rc=%d (%s)" % (rrc, rout.strip().splitlines()[-1]))
