@@ -20,6 +20,8 @@ var targets: [Target] = [
     .target(name: "JKConfig", dependencies: ["JKCore", "JKBalancer"]),
     .target(name: "JKBalancer", dependencies: ["JKCore"]),
     .target(name: "JKPool", dependencies: ["JKCore"]),
+    // An lb request's journey over members: failover, rounds, replay rules, the 503 texts.
+    .target(name: "JKRouting", dependencies: ["JKBalancer", "JKCore"]),
     // The status worker: commands, access rules, updates and every output format, over values.
     .target(name: "JKStatus", dependencies: ["JKCore", "JKBalancer"]),
     // The I/O edge: the only target that makes syscalls.
@@ -34,7 +36,8 @@ var targets: [Target] = [
     .target(
         name: "SwiftJK",
         dependencies: [
-            "AJP13", "JKCore", "JKConfig", "JKBalancer", "JKPool", "JKPosix", "JKClient", "JKSync", "JKStatus", "CSwiftJKABI",
+            "AJP13", "JKCore", "JKConfig", "JKBalancer", "JKPool", "JKPosix", "JKClient", "JKRouting", "JKSync", "JKStatus",
+            "CSwiftJKABI",
         ]),
     // `swiftjk check`: the configuration checker.
     .executableTarget(name: "swiftjk", dependencies: ["JKConfig", "JKPosix", "SwiftJK"]),
@@ -50,6 +53,7 @@ var targets: [Target] = [
     .testTarget(name: "JKConfigTests", dependencies: ["JKConfig", "JKCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "JKBalancerTests", dependencies: ["JKBalancer", "JKCore"]),
     .testTarget(name: "JKPoolTests", dependencies: ["JKPool", "JKCore"]),
+    .testTarget(name: "JKRoutingTests", dependencies: ["JKRouting", "JKBalancer", "JKCore"]),
     .testTarget(name: "JKStatusTests", dependencies: ["JKStatus", "JKBalancer", "JKCore"]),
     .testTarget(name: "JKSyncTests", dependencies: ["JKSync"]),
     .testTarget(name: "JKPosixTests", dependencies: ["JKPosix", "JKTestSupport"]),

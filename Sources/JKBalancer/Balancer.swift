@@ -245,5 +245,11 @@ public struct Choice: Equatable, Sendable {
     /// The session route the request asked for, if any (for logs and mismatch detection).
     public var requestedRoute: Substring?
 
+    public init(member: Int, reason: Reason, requestedRoute: Substring? = nil) {
+        self.member = member
+        self.reason = reason
+        self.requestedRoute = requestedRoute
+    }
+
     public var isSticky: Bool { reason == .sticky }
 }

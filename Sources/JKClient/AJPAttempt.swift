@@ -33,66 +33,6 @@ public struct AttemptOutcome: Equatable, Sendable {
     public init(result: Result) { self.result = result }
 }
 
-/// A backend-side failure with its phase, for "which side failed and how" log lines.
-public struct BackendFailure: Error, Equatable, Sendable {
-    public enum Phase: String, Sendable {
-        case connect = "connect"
-        case cping = "CPING"
-        case send = "sending the request"
-        case sendBody = "sending the request body"
-        case reply = "waiting for the reply"
-        case streaming = "reading the response body"
-    }
-
-    public enum Cause: Equatable, Sendable {
-        case transport(TransportError)
-        case protocolError(AJPProtocolError)
-        /// CPING answered by something else than CPONG.
-        case notCPong(PacketType)
-        /// `reply_timeout` (or `socket_timeout`) expired between two packets.
-        case replyTimeout(Milliseconds)
-        /// The backend stayed silent and did not answer a CPING on a fresh connection either:
-        /// it is hung (a stopped JVM, a full thread pool).
-        case hung(silentFor: Milliseconds)
-        /// The container closed the connection without sending anything (more).
-        case closedWithoutReply
-        /// The container closed the connection in the middle of a packet.
-        case closedMidPacket
-    }
-
-    public var phase: Phase
-    public var cause: Cause
-
-    public init(phase: Phase, cause: Cause) {
-        self.phase = phase
-        self.cause = cause
-    }
-
-    public var isHung: Bool {
-        if case .hung = cause { return true }
-        return false
-    }
-
-    public var isReplyTimeout: Bool {
-        if case .replyTimeout = cause { return true }
-        return false
-    }
-
-    /// "connect: connection refused", "waiting for the reply: timed out after 3000 ms", …
-    public var description: String {
-        switch cause {
-        case .transport(.timedOut): return "\(phase.rawValue) timed out"
-        case .transport(let error): return "\(phase.rawValue): \(error.description)"
-        case .protocolError(let error): return "\(phase.rawValue): \(error.description)"
-        case .notCPong(let type): return "CPING answered with \(type.name) instead of CPONG"
-        case .replyTimeout(let limit): return "no reply packet within reply_timeout \(limit.value) ms"
-        case .hung(let silence): return "backend hung: silent for \(silence.value) ms and no CPONG on a new connection"
-        case .closedWithoutReply: return "\(phase.rawValue): connection closed by the backend without a reply"
-        case .closedMidPacket: return "\(phase.rawValue): the backend closed the connection in the middle of a packet"
-        }
-    }
-}
-
 /// What to do with a response status (`fail_on_status`, `use_server_errors`).
 public enum StatusDecision: Sendable {
     case forward
@@ -150,33 +90,35 @@ public enum AJPAttempt {
             return outcome
         }
         outcome.requestSent = true
+        body.rewind()
+        let hasBody: Bool
         do {
-            body.rewind()
-            if try body.writeInitialPacket(into: &connection.writer, from: client) {
-                try sendBody(connection, timeouts, &outcome)
-            }
-        } catch let error as ClientError {
+            hasBody = try body.writeInitialPacket(into: &connection.writer, from: client)
+        } catch {
             endBodyAfterClientFailure(connection, timeouts)
             outcome.result = .clientFailed(error)
             return outcome
-        } catch {
+        }
+        if hasBody, let failure = sendBody(connection, timeouts, &outcome) {
+            outcome.result = .backendFailed(failure)
             return outcome
         }
         return exchange(body: &body, connection: connection, client: client, timeouts: timeouts,
                         statusPolicy: statusPolicy, isAlive: isAlive, outcome: outcome)
     }
 
-    private static func sendBody(_ connection: AJPConnection, _ timeouts: ExchangeTimeouts, _ outcome: inout AttemptOutcome) throws(AttemptAbort) {
+    /// Sends the body packet in the writer; the failure, if any.
+    private static func sendBody(
+        _ connection: AJPConnection, _ timeouts: ExchangeTimeouts, _ outcome: inout AttemptOutcome
+    ) -> BackendFailure? {
         do {
             try connection.sendPacket(timeout: timeouts.socket)
-            outcome.bytesToBackend += Int64(max(0, connection.writer.count - 6))
         } catch {
-            outcome.result = .backendFailed(BackendFailure(phase: .sendBody, cause: .transport(error)))
-            throw AttemptAbort()
+            return BackendFailure(phase: .sendBody, cause: .transport(error))
         }
+        outcome.bytesToBackend += Int64(max(0, connection.writer.count - 6))
+        return nil
     }
-
-    private struct AttemptAbort: Error {}
 
     /// Tomcat must not be left waiting for a body that will never come: send the empty packet.
     private static func endBodyAfterClientFailure(_ connection: AJPConnection, _ timeouts: ExchangeTimeouts) {
@@ -199,7 +141,7 @@ public enum AJPAttempt {
             do {
                 (message, payload) = try connection.readMessage(timeout: timeouts.read)
                 silence = .zero
-            } catch .transport(.timedOut) where probing {
+            } catch .replyTimeout where probing {
                 // Silent, but maybe just slow: ask the backend on another connection.
                 silence = Milliseconds(silence.value + timeouts.liveness.value)
                 if isAlive() { continue }
@@ -208,15 +150,7 @@ public enum AJPAttempt {
                 return outcome
             } catch {
                 let phase: BackendFailure.Phase = exchange.headersReceived ? .streaming : .reply
-                let cause: BackendFailure.Cause
-                switch error {
-                case .transport(.timedOut): cause = .replyTimeout(receiveTimeout)
-                case .transport(let transport): cause = .transport(transport)
-                case .protocolError(let problem): cause = .protocolError(problem)
-                case .closedBeforePacket: cause = .closedWithoutReply
-                case .closedMidPacket: cause = .closedMidPacket
-                }
-                outcome.result = .backendFailed(BackendFailure(phase: phase, cause: cause))
+                outcome.result = .backendFailed(BackendFailure(phase: phase, cause: error))
                 return outcome
             }
             let headersBefore = exchange.headersReceived
@@ -229,9 +163,8 @@ public enum AJPAttempt {
                     outcome.result = .clientFailed(error)
                     return outcome
                 }
-                do {
-                    try sendBody(connection, timeouts, &outcome)
-                } catch {
+                if let failure = sendBody(connection, timeouts, &outcome) {
+                    outcome.result = .backendFailed(failure)
                     return outcome
                 }
             case .startResponse(let headers):

@@ -56,19 +56,12 @@ public final class AJPConnection: @unchecked Sendable {
         if let failure { throw failure }
     }
 
-    public enum ReadFailure: Error, Equatable {
-        case transport(TransportError)
-        case protocolError(AJPProtocolError)
-        /// The container closed the connection cleanly before a packet began.
-        case closedBeforePacket
-        /// The container closed the connection in the middle of a packet.
-        case closedMidPacket
-    }
-
     /// Reads the next whole packet and parses it. The payload stays valid until the next call.
+    /// A failure is classified here, once: a read that waited `timeout` in vain is
+    /// `.replyTimeout(timeout)`, a close before a packet began `.closedWithoutReply`.
     public func readMessage(
         timeout: Milliseconds
-    ) throws(ReadFailure) -> (message: ContainerMessage, payload: UnsafeRawBufferPointer) {
+    ) throws(BackendFailure.Cause) -> (message: ContainerMessage, payload: UnsafeRawBufferPointer) {
         try fill(atLeast: 4, timeout: timeout, startOfPacket: true)
         let header = UnsafeRawBufferPointer(rebasing: receive[readIndex..<(readIndex + 4)])
         let length: Int
@@ -90,7 +83,7 @@ public final class AJPConnection: @unchecked Sendable {
     public var hasBufferedBytes: Bool { writeIndex > readIndex }
 
     /// Ensures `count` bytes are buffered from `readIndex`, compacting first when needed.
-    private func fill(atLeast count: Int, timeout: Milliseconds, startOfPacket: Bool) throws(ReadFailure) {
+    private func fill(atLeast count: Int, timeout: Milliseconds, startOfPacket: Bool) throws(BackendFailure.Cause) {
         if writeIndex - readIndex >= count { return }
         if readIndex > 0 {
             let pending = writeIndex - readIndex
@@ -106,10 +99,10 @@ public final class AJPConnection: @unchecked Sendable {
             do {
                 received = try stream.read(into: space, timeout: timeout)
             } catch {
-                throw .transport(error)
+                throw error == .timedOut ? .replyTimeout(timeout) : .transport(error)
             }
             if received == 0 {
-                throw startOfPacket && writeIndex == 0 ? .closedBeforePacket : .closedMidPacket
+                throw startOfPacket && writeIndex == 0 ? .closedWithoutReply : .closedMidPacket
             }
             writeIndex += received
             bytesReceived &+= UInt64(max(0, received))
@@ -123,32 +116,23 @@ public final class AJPConnection: @unchecked Sendable {
         writeIndex = 0
     }
 
-    /// CPING/CPONG: true when the container answered CPONG within `timeout`.
-    public func ping(timeout: Milliseconds) -> Result<Void, PingFailure> {
+    /// CPING/CPONG: success when the container answered CPONG within `timeout`; a failure in
+    /// the phase `.cping` otherwise.
+    public func ping(timeout: Milliseconds) -> Result<Void, BackendFailure> {
         writer.cping()
         do {
             try sendPacket(timeout: timeout)
         } catch {
-            return .failure(.transport(error))
+            return .failure(BackendFailure(phase: .cping, cause: .transport(error)))
         }
         do {
             let (message, _) = try readMessage(timeout: timeout)
-            guard message == .cpong else { return .failure(.notCPong(message.type)) }
+            guard message == .cpong else { return .failure(BackendFailure(phase: .cping, cause: .notCPong(message.type))) }
             readIndex = 0
             writeIndex = 0
             return .success(())
-        } catch .transport(let error) {
-            return .failure(.transport(error))
-        } catch .protocolError(let error) {
-            return .failure(.protocolError(error))
         } catch {
-            return .failure(.transport(.closed))
+            return .failure(BackendFailure(phase: .cping, cause: error))
         }
-    }
-
-    public enum PingFailure: Error, Equatable {
-        case transport(TransportError)
-        case protocolError(AJPProtocolError)
-        case notCPong(PacketType)
     }
 }

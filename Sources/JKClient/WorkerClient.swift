@@ -186,14 +186,7 @@ public final class WorkerClient: Sendable {
                 break
             case .failure(let failure):
                 discard(connection)
-                let cause: BackendFailure.Cause
-                switch failure {
-                case .transport(.timedOut): cause = .replyTimeout(pingTimeout)
-                case .transport(let error): cause = .transport(error)
-                case .protocolError(let error): cause = .protocolError(error)
-                case .notCPong(let type): cause = .notCPong(type)
-                }
-                return .failure(.backend(BackendFailure(phase: .cping, cause: cause)))
+                return .failure(.backend(failure))
             }
         }
         return .success(Lease(connection: connection, fresh: true))
@@ -241,13 +234,7 @@ public final class WorkerClient: Sendable {
         }
         let connection = AJPConnection(stream: stream, maxPacketSize: settings.maxPacketSize, id: 0)
         defer { connection.stream.close() }
-        switch connection.ping(timeout: timeout) {
-        case .success: return .success(())
-        case .failure(.transport(.timedOut)): return .failure(BackendFailure(phase: .cping, cause: .replyTimeout(timeout)))
-        case .failure(.transport(let error)): return .failure(BackendFailure(phase: .cping, cause: .transport(error)))
-        case .failure(.protocolError(let error)): return .failure(BackendFailure(phase: .cping, cause: .protocolError(error)))
-        case .failure(.notCPong(let type)): return .failure(BackendFailure(phase: .cping, cause: .notCPong(type)))
-        }
+        return connection.ping(timeout: timeout)
     }
 
     /// Connections this child holds (idle + leased), for statistics.

@@ -4,6 +4,7 @@ import JKClient
 import JKConfig
 import JKCore
 import JKPosix
+import JKRouting
 import JKStatus
 
 /// A request mounted directly on an ajp13 worker (no balancer): up to `retries` attempts,
@@ -127,32 +128,18 @@ enum Outcomes {
             }
             if outcome.responseStarted {
                 if !httpd.responseCommitted {
-                    report.failureLine = "\(workerLabel) broke off its response (\(AttemptText.backend(failure))) before anything reached the client → 502"
+                    report.failureLine = "\(workerLabel) broke off its response (\(failure.description)) before anything reached the client → 502"
                     report.httpStatus = 502
                 } else {
                     httpd.abortResponse()
-                    report.failureLine = "\(workerLabel) broke off its response after \(outcome.bytesToClient) body bytes (\(AttemptText.backend(failure))); the client connection was closed so the client can tell the response is incomplete"
+                    report.failureLine = "\(workerLabel) broke off its response after \(outcome.bytesToClient) body bytes (\(failure.description)); the client connection was closed so the client can tell the response is incomplete"
                     report.httpStatus = 0
                 }
                 return
             }
-            let status = httpStatus(for: failure)
-            report.failureLine = "\(workerLabel): \(AttemptText.backend(failure)) → \(status)"
+            let status = failure.httpStatus
+            report.failureLine = "\(workerLabel): \(failure.description) → \(status)"
             report.httpStatus = status
-        }
-    }
-}
-
-extension Outcomes {
-    /// 503 when no connection could be made, 504 when the backend did not answer in time, 502
-    /// when it answered wrongly or went away after the request was sent.
-    static func httpStatus(for failure: BackendFailure) -> Int32 {
-        switch failure.cause {
-        case .replyTimeout, .hung: return 504
-        case .protocolError, .notCPong, .closedWithoutReply, .closedMidPacket: return 502
-        case .transport(let error):
-            if failure.phase == .connect { return 503 }
-            return error == .timedOut ? 504 : 502
         }
     }
 }
@@ -163,28 +150,10 @@ enum AttemptText {
         switch outcome.result {
         case .completed: "\(outcome.status)"
         case .clientFailed(let error): "client: \(error.description)"
-        case .backendFailed(let failure): backend(failure)
+        case .backendFailed(let failure): failure.description
         case .rejectedStatus(let status): "\(status) (fail_on_status)"
         case .serverErrorPage(let status): "\(status) (use_server_errors)"
         case .requestTooLarge(_, let needed, let limit): "request too large (\(needed) > \(limit))"
-        }
-    }
-
-    /// "connect refused", "no CPONG within 3000 ms", "port does not speak AJP (got an HTTP answer)" …
-    static func backend(_ failure: BackendFailure) -> String {
-        switch (failure.phase, failure.cause) {
-        case (.connect, .transport(.refused)): return "connect refused (nothing listens on the port)"
-        case (.connect, .transport(.timedOut)): return "connect timed out (socket_connect_timeout)"
-        case (.cping, .replyTimeout(let limit)): return "no CPONG within \(limit.value) ms (backend hung, or port bound but not answering)"
-        case (_, .protocolError(.httpAnswer)): return "port does not speak AJP (got an HTTP answer)"
-        case (_, .protocolError(.tlsAnswer)): return "port does not speak AJP (got a TLS answer)"
-        case (_, .replyTimeout(let limit)): return "no reply within \(limit.value) ms (reply_timeout)"
-        case (_, .hung(let silence)): return "backend hung: no reply for \(silence.value) ms and no CPONG on a new connection"
-        case (.streaming, .closedWithoutReply): return "backend closed the connection before the end of the response"
-        case (_, .closedWithoutReply): return "backend closed the connection without a reply"
-        case (let phase, .closedMidPacket): return "backend closed the connection in the middle of a packet while \(phase.rawValue)"
-        case (let phase, .transport(.reset)): return "connection reset by the backend while \(phase.rawValue)"
-        default: return failure.description
         }
     }
 

@@ -8,18 +8,13 @@ import JKPosix
 /// extensions, as in mod_jk), then the only worker of worker.list, then the server's mounts for
 /// the URI, then the first worker.
 enum HandlerWorker {
-    static func env(_ v: sjk_request_view, _ name: String) -> String? {
-        guard let host = v.host, let getEnv = host.pointee.get_env else { return nil }
-        return name.withCString { getEnv(v.r, $0) }.map { String(cString: $0) }
-    }
-
     /// The worker's name, and the rule extensions the indicator variable carried.
     static func name(
         _ v: sjk_request_view, runtime: Runtime, server: ServerContext, serverIndex: Int, log: JKLog
     ) -> (String?, MountExtensions?) {
         if let noted = v.worker_name { return (String(cString: noted), nil) }
         let indicator = server.settings.indicators.worker
-        if let named = env(v, indicator), !named.isEmpty {
+        if let named = RequestEnvironment(v)[indicator], !named.isEmpty {
             let parts = named.split(separator: ";", omittingEmptySubsequences: true)
             let name = String(parts.first ?? "").trimmingCharacters(in: " ")
             var extensions: MountExtensions?

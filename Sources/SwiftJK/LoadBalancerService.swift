@@ -4,6 +4,7 @@ import JKClient
 import JKConfig
 import JKCore
 import JKPosix
+import JKRouting
 
 /// A request on an lb worker: sticky route, choice by lb_value, attempts on members with
 /// failover (no sleep before the next member), force recovery once, and the shared records kept
@@ -13,213 +14,56 @@ enum LoadBalancerService {
         lb: LBPlan, runtime: Runtime, request base: RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
         extensions: MountExtensions?, log: JKLog
     ) -> ServiceReport {
-        let configuration = runtime.configuration
-        var report = ServiceReport()
-        guard let shared = configuration.shared else {
+        guard let shared = runtime.configuration.shared else {
+            var report = ServiceReport()
             report.failureLine = "lb worker \(lb.name): no shared memory (JkShmFile failed at startup) → 503"
             report.httpStatus = 503
             return report
         }
-        var (sequence, balancer) = lb.current
-        let settings = lb.settings
-        // Session ids, unless stickiness is off for this lb, this mount or this request.
-        let stickyIgnore = facts.stickyIgnore ?? extensions?.stickyIgnore ?? false
-        var sessions: SessionIdentifiers?
-        if balancer.settings.stickySession && !stickyIgnore {
-            sessions = SessionRouteExtractor.extract(
-                jkRoute: facts.jkRoute, uri: Substring(facts.unparsedURI.prefix { $0 != "?" }), cookieHeaders: facts.cookieHeaders,
-                sessionPath: extensions?.sessionPath ?? settings.sessionPath,
-                sessionCookie: extensions?.sessionCookie ?? settings.sessionCookie)
-        }
-        let balancing = BalancingRequest(
-            sessionIDs: sessions?.ids, stateless: facts.stateless ?? extensions?.stateless ?? false,
-            activationOverrides: activationOverrides(extensions, balancer))
-        var body = RequestBody(
-            contentLength: facts.contentLength < 0 ? nil : facts.contentLength,
-            maxChunk: AJPPacketSize.maxRequestBodyChunk(packetSize: minimumPacketSize(lb, configuration)))
-        var local = RequestMemberStates()
-        var forcedOnce = false
-        var attemptsInRound = 0
-        var round = 0
-        var perRound = min(balancer.members.count, max(1, settings.lbRetries))
-        var pulls = 0
-        var firstMember: Int?
-        var lastMember: Int?
-        defer { setNotes(httpd, lb: lb, balancer: balancer, shared: shared, first: firstMember, last: lastMember) }
-        var lastResult: MemberAttempt.Result?
-        var failedOver: [String] = []
-        let offset = lb.sharedSlot < runtime.offsets.count ? runtime.offsets[lb.sharedSlot] : Runtime.Offset()
-
+        // The decisions (which action next) are the journey's; the request only carries them out.
+        var request = LoadBalancedRequest(
+            lb: lb, runtime: runtime, shared: shared, base: base, facts: facts, httpd: httpd, extensions: extensions, log: log)
+        defer { request.setNotes() }
+        var action = request.journey.next(.start)
         while true {
-            if attemptsInRound >= perRound {
-                round += 1
-                if round >= balancer.settings.retries { break }
-                // Another round (mod_jk: up to `retries` rounds of min(members, lb_retries)):
-                // at once when a member not tried yet is usable; after retry_interval when only
-                // busy members are left; not at all when every other member is in error.
-                let untried = shared.withBalancer(lb.sharedSlot) { _, members -> Bool in
-                    var rotation = offset.value.load(ordering: .relaxed)
-                    return balancer.choose(runtime: members, request: balancing, local: local, offset: &rotation) != nil
-                } ?? false
-                if !untried && local.busy == 0 { break }
-                if !untried { SystemClock.sleep(settings.retryInterval) }
-                local.busy = 0
-                attemptsInRound = 0
+            let event: RequestJourney.Event
+            switch action {
+            case .choose(let mayPull): event = request.choose(mayPull: mayPull)
+            case .checkNextRound: event = request.checkNextRound()
+            case .wait(let duration):
+                SystemClock.sleep(duration)
+                event = .waited
+            case .forceRecovery: event = request.forceRecovery()
+            case .attempt(let member): event = request.attempt(member)
+            case .failOver(let member, let resetResponse, let level):
+                event = request.failOver(member, resetResponse: resetResponse, log: level)
+            case .answer:
+                if let report = request.answer() { return report }
+                event = .memberMissing(member: -1)
+            case .unavailable(let unavailable): return request.unavailable(unavailable)
             }
-            let now = SystemClock.now()
-            var choiceMade: Choice?
-            var maintenance: [StateChange]?
-            var stale = false
-            shared.withBalancer(lb.sharedSlot) { record, members in
-                // An operator changed settings (status worker, any child): pull them first.
-                if record.sequence != sequence && pulls < 3 {
-                    stale = true
-                    return
-                }
-                // BUSY is a child's pool running out; a child with a free connection takes the
-                // member back (mod_jk does the same at the start of its lb service).
-                for index in 0..<min(members.count, lb.memberWorkers.count)
-                where members[index].state == .busy && local.busy & (UInt64(1) << UInt64(index & 63)) == 0 {
-                    if runtime.client(lb.memberWorkers[index])?.hasFreeConnection == true { members[index].state = .ok }
-                }
-                maintenance = balancer.maintainIfDue(runtime: &members, shared: &record, now: now)
-                var rotation = offset.value.load(ordering: .relaxed)
-                choiceMade = balancer.choose(runtime: members, request: balancing, local: local, offset: &rotation)
-                offset.value.store(rotation, ordering: .relaxed)
-                if let choice = choiceMade {
-                    balancer.commit(choice, runtime: &members, request: balancing, now: now)
-                    record.busy &+= 1
-                    if record.busy > record.maxBusy { record.maxBusy = record.busy }
-                }
-            }
-            if stale {
-                pulls += 1
-                (sequence, balancer) = runtime.pull(lb, shared)
-                perRound = min(balancer.members.count, max(1, settings.lbRetries))
-                continue
-            }
-            for change in maintenance ?? [] {
-                Maintenance.logChange(change, lb: lb, configuration: configuration, log: log, via: "maintenance")
-            }
-            guard let choice = choiceMade else {
-                if !forcedOnce {
-                    forcedOnce = true
-                    let forced = shared.withBalancer(lb.sharedSlot) { _, members in
-                        balancer.forceRecovery(runtime: &members, local: &local)
-                    } ?? 0
-                    if forced > 0 {
-                        log.debug("lb \(lb.name): every member is in error; forcing recovery once for \(forced) member(s)")
-                        continue
-                    }
-                }
-                break
-            }
-            if report.requestedRoute == nil, let requested = choice.requestedRoute {
-                report.requestedRoute = String(requested)
-                report.routeSource = sessions?.source.rawValue
-                if choice.reason == .balanced, balancer.index(ofRoute: requested) == nil,
-                    !balancer.members.contains(where: { !$0.domain.isEmpty && requested.hasPrefix($0.domain) })
-                {
-                    unknownRoute(String(requested), lb: lb, runtime: runtime, shared: shared, log: log)
-                }
-            }
-            let member = balancer.members[choice.member]
-            let planIndex = choice.member < lb.memberWorkers.count ? lb.memberWorkers[choice.member] : -1
-            guard planIndex >= 0, case .ajp(let ajp) = configuration.plans[planIndex], let client = runtime.client(planIndex) else {
-                break
-            }
-            if firstMember == nil { firstMember = choice.member }
-            lastMember = choice.member
-            var request = base
-            let activation = balancing.activationOverrides?[choice.member] ?? member.activation
-            request.secret = ajp.settings.secret ?? settings.secret
-            request.route = member.route
-            request.activation = activation.code
-            prepareStickiness(httpd, choice: choice, lb: lb, member: member, facts: facts, extensions: extensions)
-            watchRoutes(httpd, runtime: runtime, lb: lb, expected: member.route, member: choice.member, planIndex: planIndex, log: log)
-            let result = MemberAttempt.run(
-                plan: ajp, client: client, request: request, body: &body, httpd: httpd, extensions: extensions,
-                replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors, log: log)
-            lastResult = result
-            report.bytesIn += result.outcome.bytesToBackend
-            report.bytesOut += result.outcome.bytesToClient
-            report.backendStatus = result.outcome.status
-            report.noteAttempt(worker: member.name, outcome: result.outcome, detailed: log.enabled(.debug))
-            let bytes = result.wireSent &+ result.wireReceived
-            let stateChange: StateChange? = shared.withBalancer(lb.sharedSlot) { record, members in
-                record.busy = max(0, record.busy &- 1)
-                if result.poolExhausted {
-                    balancer.recordBusy(member: choice.member, runtime: &members, local: &local, request: balancing)
-                    return nil
-                }
-                members[choice.member].bytesRead &+= result.wireReceived
-                members[choice.member].bytesWritten &+= result.wireSent
-                return balancer.record(
-                    result.attemptResult, cause: result.cause, member: choice.member, bytes: bytes, runtime: &members,
-                    local: &local, now: SystemClock.now())
-            } ?? nil
-            if let stateChange {
-                let cause = failureCause(result)
-                Maintenance.logChange(
-                    stateChange, lb: lb, configuration: configuration, log: log, via: "a request", cause: cause,
-                    probed: result.cause.isCuredByCPONG)
-            }
-            report.route = member.route
-            if log.enabled(.debug) { report.why = why(choice, balancer: balancer, failedOver: failedOver) }
-            switch result.outcome.result {
-            case .completed, .clientFailed, .serverErrorPage, .requestTooLarge:
-                return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts, httpd: httpd)
-            case .backendFailed, .rejectedStatus:
-                // A response that never left httpd (nothing committed; the few body bytes written
-                // are still in httpd's write buffer) can be forgotten: an idempotent request then
-                // fails over like one that got no reply at all (mod_jk retries it too), unless
-                // recovery_options 2.
-                let recoveryOptions = Int(ajp.live.recoveryOptions)
-                let forgettable = result.outcome.responseStarted && result.outcome.bytesToClient < HttpdClient.writeBufferSize
-                    && recoveryOptions & RetryPolicy.abortIfResponseStarted == 0 && !httpd.responseCommitted
-                let retryable = result.poolExhausted || RetryPolicy.mayRetry(
-                    method: request.method, hasBody: body.hasBody, bodyReplayable: body.isReplayable,
-                    requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted && !forgettable,
-                    recoveryOptions: recoveryOptions)
-                if !retryable {
-                    return finish(&report, result: result, lb: lb, ajp: ajp, facts: facts, httpd: httpd)
-                }
-                if result.outcome.responseStarted { httpd.resetResponse() }
-                failedOver.append(member.name)
-                shared.withBalancer(lb.sharedSlot) { record, members in
-                    record.failovers &+= 1
-                    members[choice.member].failovers &+= 1
-                }
-                // A member already known in error (tried again by forced recovery) fails quietly.
-                let knownBad = stateChange.map { $0.from.isError } ?? false
-                if log.enabled(knownBad ? .debug : .info), !result.poolExhausted {
-                    log.log(knownBad ? .debug : .info, "lb \(lb.name): \(facts.method) \(facts.loggablePath) failed on \(member.name) (\(ajp.endpoint)): \(AttemptText.describe(result.outcome)); trying another member\(facts.requestID.map { " [id=\($0)]" } ?? "")")
-                }
-            }
-            attemptsInRound += 1
+            action = request.journey.next(event)
         }
-        // Nothing left to try: no member serves this request (the debug line must not name one).
-        report.httpStatus = 503
-        var seen = Set<String>()
-        failedOver = failedOver.filter { seen.insert($0).inserted }   // a forced retry names a member once
-        report.route = nil
-        report.why = failedOver.isEmpty ? "no usable member" : "failover from \(failedOver.joined(separator: ",")), none left"
-        let sessionRoute = sessions?.ids.lazy.compactMap { SessionIdentifiers.route(of: $0) }.first
-        if balancer.settings.stickySessionForce, let sessionRoute {
-            if report.requestedRoute == nil {
-                report.requestedRoute = String(sessionRoute)
-                report.routeSource = sessions?.source.rawValue
-            }
-            let tried = failedOver.isEmpty ? "" : "tried \(failedOver.joined(separator: ", ")); "
-            report.failureLine = "lb \(lb.name): \(facts.method) \(facts.loggablePath): the session's route '\(sessionRoute)' (\(sessions?.source.rawValue ?? "session")) has no usable member and sticky_session_force is set, so no failover (\(tried)\(memberStates(lb, shared: shared))) → 503"
-        } else if let lastResult, case .rejectedStatus = lastResult.outcome.result {
-            report.failureLine = "lb \(lb.name): all members answered a fail_on_status code (\(failedOver.joined(separator: ", "))) → 503"
-        } else {
-            let tried = failedOver.isEmpty ? "no usable member" : "tried \(failedOver.joined(separator: ", "))"
-            let states = memberStates(lb, shared: shared)
-            report.failureLine = "lb \(lb.name): all members failed for \(facts.method) \(facts.loggablePath) (\(tried); \(states)) → 503"
+    }
+
+    /// An attempt's result in the terms of the journey's replay rules.
+    static func journeyReport(
+        _ result: MemberAttempt.Result, body: RequestBody, ajp: AJPPlan, httpd: HttpdClient, stateChange: StateChange?
+    ) -> RequestJourney.AttemptReport {
+        let kind: RequestJourney.AttemptReport.Kind
+        switch result.outcome.result {
+        case .completed, .clientFailed, .serverErrorPage, .requestTooLarge: kind = .final
+        case .backendFailed: kind = .backendFailed
+        case .rejectedStatus: kind = .rejectedStatus
         }
-        return report
+        // A response that never left httpd (nothing committed; the few body bytes written are
+        // still in httpd's write buffer) can be forgotten, as mod_jk does.
+        return RequestJourney.AttemptReport(
+            kind: kind, poolExhausted: result.poolExhausted, requestSent: result.outcome.requestSent,
+            responseStarted: result.outcome.responseStarted,
+            responseForgettable: result.outcome.bytesToClient < HttpdClient.writeBufferSize && !httpd.responseCommitted,
+            bodyReplayable: body.isReplayable, recoveryOptions: Int(ajp.live.recoveryOptions),
+            memberWasInError: stateChange.map { $0.from.isError } ?? false)
     }
 
     static func finish(
@@ -233,23 +77,10 @@ enum LoadBalancerService {
 
     static func failureCause(_ result: MemberAttempt.Result) -> String {
         switch result.outcome.result {
-        case .backendFailed(let failure): AttemptText.backend(failure)
+        case .backendFailed(let failure): failure.description
         case .rejectedStatus(let status): "answered \(status), listed in fail_on_status"
         default: result.cause.text
         }
-    }
-
-    static func why(_ choice: Choice, balancer: Balancer, failedOver: [String]) -> String {
-        var text: String
-        switch choice.reason {
-        case .sticky: text = "sticky"
-        case .redirect(let from): text = "redirect from \(balancer.members[from].name)"
-        case .domain(let domain): text = "domain \(domain)"
-        case .balanced: text = choice.requestedRoute == nil ? "balanced by lb_value" : "balanced by lb_value (session route \(choice.requestedRoute ?? "") not usable)"
-        case .failoverRedirect: text = "failover redirect"
-        }
-        if !failedOver.isEmpty { text += ", failover from \(failedOver.joined(separator: ","))" }
-        return text
     }
 
     /// Per-mount `active=`/`disabled=`/`stopped=` member lists as an array indexed like members.

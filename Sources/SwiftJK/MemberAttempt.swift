@@ -3,6 +3,7 @@ import JKBalancer
 import JKClient
 import JKConfig
 import JKCore
+import JKRouting
 
 /// One attempt of a request on one ajp13 worker: take a connection, run the exchange, give the
 /// connection back (or drop it). A pooled connection that turns out dead before any reply is
@@ -132,17 +133,6 @@ struct MemberAttempt {
         case .protocolError, .notCPong: return .protocolError
         case .hung: return .hung
         case .transport: return .other
-        }
-    }
-}
-
-extension BackendFailure {
-    /// Closed or reset with nothing received: what a connection the container dropped while
-    /// idle looks like.
-    var diedQuietly: Bool {
-        switch cause {
-        case .closedWithoutReply, .transport(.reset), .transport(.closed): phase == .send || phase == .reply || phase == .sendBody
-        default: false
         }
     }
 }

@@ -95,18 +95,7 @@ final class RequestFacts: @unchecked Sendable {
     init(view: UnsafePointer<sjk_request_view>, server context: ServerContext) {
         let v = view.pointee
         func text(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
-        let getEnv = v.host?.pointee.get_env
-        func env(_ name: UnsafePointer<CChar>) -> String? {
-            guard let getEnv else { return nil }
-            return getEnv(v.r, name).map { String(cString: $0) }
-        }
-        func env(_ name: StaticString) -> String? {
-            env(UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self))
-        }
-        func env(_ name: String) -> String? {
-            guard let getEnv else { return nil }
-            return name.withCString { getEnv(v.r, $0) }.map { String(cString: $0) }
-        }
+        let environment = RequestEnvironment(v)
         let options = context.options
         let keys = context.keys
         method = text(v.method) ?? "GET"
@@ -117,41 +106,41 @@ final class RequestFacts: @unchecked Sendable {
         var remote = text(v.remote_addr) ?? ""
         if options.contains(.forwardPhysicalAddress), let peer = text(v.peer_addr) { remote = peer }
         if options.contains(.forwardLocalAddress), let local = text(v.local_addr) { remote = local }
-        remoteAddress = env(keys.remoteAddr) ?? remote
-        remoteHost = env(keys.remoteHost) ?? text(v.remote_host)
-        remotePort = env(keys.remotePort).flatMap { Int($0) } ?? Int(v.remote_port)
-        let indicatedLocalPort = env(keys.localPort).flatMap { Int($0) }
-        localAddress = env(keys.localAddr) ?? text(v.local_addr) ?? ""
+        remoteAddress = environment[keys.remoteAddr] ?? remote
+        remoteHost = environment[keys.remoteHost] ?? text(v.remote_host)
+        remotePort = environment[keys.remotePort].flatMap { Int($0) } ?? Int(v.remote_port)
+        let indicatedLocalPort = environment[keys.localPort].flatMap { Int($0) }
+        localAddress = environment[keys.localAddr] ?? text(v.local_addr) ?? ""
         localPort = indicatedLocalPort ?? Int(v.local_port)
-        serverName = env(keys.localName) ?? text(v.server_name) ?? ""
+        serverName = environment[keys.localName] ?? text(v.server_name) ?? ""
         // JkLocalPortIndicator overrides the port Tomcat sees (AJP has one port field).
         serverPort = indicatedLocalPort ?? Int(v.server_port)
-        let https = env(keys.https)
+        let https = environment[keys.https]
         isSSL = https.map { $0.lowercased() == "on" } ?? false
-        remoteUser = env(keys.remoteUser) ?? text(v.remote_user)
-        authType = env(keys.authType) ?? text(v.auth_type)
+        remoteUser = environment[keys.remoteUser] ?? text(v.remote_user)
+        authType = environment[keys.authType] ?? text(v.auth_type)
         let headers = HeaderList(view: v.headers_in, count: Int(v.n_headers_in))
         self.headers = headers
         var contentLengthHeaders = 0
         headers.forEach { name, _ in if AJPRequestHeader.matches(name, "content-length") { contentLengthHeaders += 1 } }
         self.contentLengthHeaders = contentLengthHeaders
-        contentLength = env(keys.ignoreCL) != nil ? -1 : v.content_length
+        contentLength = environment[keys.ignoreCL] != nil ? -1 : v.content_length
         headerOnly = v.header_only != 0
         if isSSL && context.extractSSL {
             var ssl = SSLFacts()
-            ssl.cert = env(keys.certs)
+            ssl.cert = environment[keys.certs]
             if options.contains(.forwardSSLCertChain), ssl.cert != nil {
                 let prefix = context.settings.indicators.certChainPrefix
                 var index = 0
-                while index < 32, let part = env("\(prefix)\(index)") {
+                while index < 32, let part = environment["\(prefix)\(index)"] {
                     ssl.cert = (ssl.cert ?? "") + part
                     index += 1
                 }
             }
-            ssl.cipher = env(keys.cipher)
-            ssl.session = env(keys.session)
-            if options.contains(.forwardKeySize) { ssl.keySize = env(keys.keySize).flatMap { Int($0) } }
-            ssl.sslProtocol = env(keys.sslProtocol)
+            ssl.cipher = environment[keys.cipher]
+            ssl.session = environment[keys.session]
+            if options.contains(.forwardKeySize) { ssl.keySize = environment[keys.keySize].flatMap { Int($0) } }
+            ssl.sslProtocol = environment[keys.sslProtocol]
             self.ssl = ssl
         } else {
             ssl = nil
@@ -159,7 +148,7 @@ final class RequestFacts: @unchecked Sendable {
         var attributes: [ForwardRequest.Header] = []
         if context.hasEnvVars {
             for variable in context.settings.envVars {
-                if let value = env(variable.name), !value.isEmpty {
+                if let value = environment[variable.name], !value.isEmpty {
                     attributes.append(ForwardRequest.Header(variable.name, value))
                 } else if let fallback = variable.defaultValue, !fallback.isEmpty {
                     attributes.append(ForwardRequest.Header(variable.name, fallback))
@@ -167,11 +156,11 @@ final class RequestFacts: @unchecked Sendable {
             }
         }
         environmentAttributes = attributes
-        jkRoute = env("JK_ROUTE" as StaticString)
-        replyTimeout = env("JK_REPLY_TIMEOUT" as StaticString).flatMap { Int($0) }
-        stickyIgnore = env("JK_STICKY_IGNORE" as StaticString).map { $0.isEmpty || $0 != "0" }
-        stateless = env("JK_STATELESS" as StaticString).map { $0.isEmpty || $0 != "0" }
-        requestID = env(keys.requestID)
+        jkRoute = environment["JK_ROUTE" as StaticString]
+        replyTimeout = environment["JK_REPLY_TIMEOUT" as StaticString].flatMap { Int($0) }
+        stickyIgnore = environment["JK_STICKY_IGNORE" as StaticString].map { $0.isEmpty || $0 != "0" }
+        stateless = environment["JK_STATELESS" as StaticString].map { $0.isEmpty || $0 != "0" }
+        requestID = environment[keys.requestID]
         requestLine = nil
         canonicalName = nil
         serverDescription = v.server_description

@@ -23,7 +23,7 @@ enum RequestHandler {
 
         // `no-jk` may be set after translate (SetEnvIf in <Location>, SetEnv): mod_jk checks
         // it in the handler too.
-        if HandlerWorker.env(v, "no-jk") != nil {
+        if RequestEnvironment(v)["no-jk"] != nil {
             log.debug("\((v.uri.map { String(cString: $0) } ?? "")): no-jk is set; declined")
             return Int32(SJK_DECLINED)
         }

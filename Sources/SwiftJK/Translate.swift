@@ -27,12 +27,8 @@ enum Translate {
             return refuseEscapingRoot(uriPointer, log: log, id: { idSuffix(v, configuration.servers[serverIndex]) })
                 ?? Int32(SJK_DECLINED)
         }
-        let host = v.host
-        func env(_ name: String) -> String? {
-            guard let getEnv = host?.pointee.get_env else { return nil }
-            return name.withCString { getEnv(v.r, $0) }.map { String(cString: $0) }
-        }
-        if env("no-jk") != nil { return Int32(SJK_DECLINED) }
+        let environment = RequestEnvironment(v)
+        if environment["no-jk"] != nil { return Int32(SJK_DECLINED) }
         let bytes = UnsafeBufferPointer(
             start: UnsafeRawPointer(uriPointer).assumingMemoryBound(to: UInt8.self), count: strlen(uriPointer))
         guard bytes.count <= maxURILength else {
@@ -68,7 +64,7 @@ enum Translate {
             // As mod_jk: the URI is mapped to the named worker, and the handler answers 500
             // for a worker that does not exist (a worker not in worker.list gets its 500 there
             // too).
-            if let setNote = host?.pointee.set_note {
+            if let setNote = v.host?.pointee.set_note {
                 mounts.table.rules[rule].worker.withCString { name in setNote(v.r, "JK_WORKER_NAME", name) }
             }
             workerIndex?.pointee = -1
@@ -77,7 +73,7 @@ enum Translate {
         }
         workerIndex?.pointee = Int32(index)
         ruleIndex?.pointee = Int32(rule)
-        if let setNote = host?.pointee.set_note {
+        if let setNote = v.host?.pointee.set_note {
             configuration.plans[index].name.withCString { name in setNote(v.r, "JK_WORKER_NAME", name) }
         }
         return Int32(SJK_MAPPED)
@@ -98,9 +94,7 @@ enum Translate {
 
     /// ` [id=…]` with the request id (`JkRequestIdIndicator`, default mod_unique_id's), or "".
     static func idSuffix(_ v: sjk_translate_view, _ server: ServerContext) -> String {
-        guard let getEnv = v.host?.pointee.get_env,
-            let id = server.settings.indicators.requestID.withCString({ getEnv(v.r, $0) })
-        else { return "" }
-        return " [id=\(String(cString: id))]"
+        guard let id = RequestEnvironment(v)[server.settings.indicators.requestID] else { return "" }
+        return " [id=\(id)]"
     }
 }

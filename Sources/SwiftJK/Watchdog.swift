@@ -1,4 +1,3 @@
-import Glibc
 import JKCore
 import JKPosix
 import JKSync
@@ -18,7 +17,7 @@ final class Watchdog: @unchecked Sendable {
     private let interval: Milliseconds
     /// Cut short by stop(), so a stopping child is not held up by a sleeping watchdog.
     private let wakeup = Wakeup()
-    private var thread = pthread_t()
+    private var thread: PosixThread?
 
     private init(runtime: Runtime, interval: Milliseconds) {
         self.runtime = runtime
@@ -27,19 +26,14 @@ final class Watchdog: @unchecked Sendable {
 
     static func start(runtime: Runtime, interval: Milliseconds) -> Watchdog? {
         let watchdog = Watchdog(runtime: runtime, interval: interval)
-        let context = Unmanaged.passRetained(watchdog).toOpaque()
-        let rc = pthread_create(&watchdog.thread, nil, { context in
-            guard let context else { return nil }
-            let watchdog = Unmanaged<Watchdog>.fromOpaque(context).takeRetainedValue()
-            watchdog.run()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<Watchdog>.fromOpaque(context).release()
-            runtime.configuration.mainLog.error("watchdog thread could not start (error \(rc)); recovery falls back to requests")
+        switch PosixThread.start({ watchdog.run() }) {
+        case .success(let thread):
+            watchdog.thread = thread
+            return watchdog
+        case .failure(let error):
+            runtime.configuration.mainLog.error("watchdog thread could not start (\(error)); recovery falls back to requests")
             return nil
         }
-        return watchdog
     }
 
     private func run() {
@@ -50,6 +44,6 @@ final class Watchdog: @unchecked Sendable {
 
     func stop() {
         wakeup.signal()
-        pthread_join(thread, nil)
+        thread?.join()
     }
 }

@@ -274,14 +274,4 @@ struct WorkerClientTests {
         Thread.sleep(forTimeInterval: 0.2)
         #expect(sawEmptyPacket.withLock { $0 })
     }
-
-    @Test func retryPolicy() {
-        #expect(RetryPolicy.mayRetry(method: "GET", hasBody: false, bodyReplayable: true, requestSent: true, responseStarted: false, recoveryOptions: 0))
-        #expect(!RetryPolicy.mayRetry(method: "POST", hasBody: true, bodyReplayable: true, requestSent: true, responseStarted: false, recoveryOptions: 0))
-        #expect(RetryPolicy.mayRetry(method: "POST", hasBody: true, bodyReplayable: true, requestSent: false, responseStarted: false, recoveryOptions: 0))
-        #expect(!RetryPolicy.mayRetry(method: "GET", hasBody: false, bodyReplayable: true, requestSent: true, responseStarted: true, recoveryOptions: 0))
-        #expect(!RetryPolicy.mayRetry(method: "GET", hasBody: false, bodyReplayable: true, requestSent: true, responseStarted: false, recoveryOptions: 1))
-        #expect(RetryPolicy.mayRetry(method: "GET", hasBody: false, bodyReplayable: true, requestSent: true, responseStarted: false, recoveryOptions: 17))
-        #expect(!RetryPolicy.mayRetry(method: "PUT", hasBody: true, bodyReplayable: false, requestSent: false, responseStarted: false, recoveryOptions: 0))
-    }
 }

@@ -1,0 +1,34 @@
+import CSwiftJKABI
+
+/// httpd's request environment (`r->subprocess_env`, what `SetEnv`, `SetEnvIf` and mod_rewrite's
+/// `E=` set), read through the shim's `get_env` callback. The one reader for translate_name,
+/// the handler's worker choice and the request facts.
+struct RequestEnvironment {
+    private let r: UnsafeMutableRawPointer?
+    private let getEnv: (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> UnsafePointer<CChar>?)?
+
+    init(_ view: sjk_request_view) {
+        r = view.r
+        getEnv = view.host?.pointee.get_env
+    }
+
+    init(_ view: sjk_translate_view) {
+        r = view.r
+        getEnv = view.host?.pointee.get_env
+    }
+
+    /// A variable named by a C string made once (the indicator names of `Configuration`).
+    subscript(name: UnsafePointer<CChar>) -> String? {
+        guard let getEnv else { return nil }
+        return getEnv(r, name).map { String(cString: $0) }
+    }
+
+    subscript(name: StaticString) -> String? {
+        self[UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)]
+    }
+
+    subscript(name: String) -> String? {
+        guard let getEnv else { return nil }
+        return name.withCString { getEnv(r, $0) }.map { String(cString: $0) }
+    }
+}
