@@ -235,7 +235,9 @@ struct LoadBalancedRequest {
     ) -> (MemberAttempt.Result, StateChange?) {
         let member = balancer.members[choice.member]
         var request = base
-        let activation = balancing.activationOverrides?[choice.member] ?? member.activation
+        // Overrides are indexed like the members when the request began; settings pulled since may have more.
+        let overrides = balancing.activationOverrides
+        let activation = (overrides.flatMap { choice.member < $0.count ? $0[choice.member] : nil }) ?? member.activation
         request.secret = ajp.settings.secret ?? lb.settings.secret
         request.route = member.route
         request.activation = activation.code
@@ -251,6 +253,7 @@ struct LoadBalancedRequest {
         var states = journey.memberStates
         let stateChange: StateChange? = shared.withBalancer(lb.sharedSlot) { record, members in
             record.busy = max(0, record.busy &- 1)
+            guard choice.member < members.count else { return nil }
             if result.poolExhausted {
                 balancer.recordBusy(member: choice.member, runtime: &members, local: &states, request: balancing)
                 return nil
