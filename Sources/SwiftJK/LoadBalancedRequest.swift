@@ -117,13 +117,12 @@ struct LoadBalancedRequest {
         }
     }
 
-    private mutating func chooseLocked(mayPull: Bool, freeConnections: UInt64?, now: Timestamp) -> LockedChoice {
+    private func chooseLocked(mayPull: Bool, freeConnections: UInt64?, now: Timestamp) -> LockedChoice {
         let balancer = self.balancer
         let balancing = self.balancing
         let offset = self.offset
         let sequence = self.sequence
-        var states = journey.memberStates
-        defer { journey.memberStates = states }
+        let states = journey.memberStates
         return shared.withBalancer(lb.sharedSlot) { record, members -> LockedChoice in
             if record.sequence != sequence && mayPull { return .stale }
             var busy: UInt64 = 0

@@ -294,13 +294,3 @@ extension String {
         return parts
     }
 }
-
-extension Indicators {
-    public static let directiveNames: Set<String> = [
-        "JkWorkerIndicator", "JkHTTPSIndicator", "JkSSLPROTOCOLIndicator", "JkCERTSIndicator", "JkCIPHERIndicator",
-        "JkSESSIONIndicator", "JkKEYSIZEIndicator", "JkCERTCHAINPrefix", "JkRemoteAddrIndicator",
-        "JkRemotePortIndicator", "JkRemoteHostIndicator", "JkRemoteUserIndicator", "JkAuthTypeIndicator",
-        "JkLocalNameIndicator", "JkLocalAddrIndicator", "JkLocalPortIndicator", "JkIgnoreCLIndicator",
-        "JkRequestIdIndicator",
-    ]
-}

@@ -27,20 +27,13 @@ public enum DirectiveTable {
         add("JkMount", .oneOrTwo, inSections: true)
         add("JkUnMount", .oneOrTwo, inSections: true)
         for name in [
-            "JkMountFile", "JkMountFileReload", "JkMountCopy", "JkAutoAlias", "JkWorkerIndicator", "JkWatchdogInterval", "JkLogFile",
-            "JkLogLevel", "JkLogStampFormat", "JkRequestLogFormat", "JkRequestIdIndicator",
+            "JkMountFile", "JkMountFileReload", "JkMountCopy", "JkAutoAlias", "JkWatchdogInterval", "JkLogFile", "JkLogLevel",
+            "JkLogStampFormat", "JkRequestLogFormat",
         ] {
             add(name)
         }
         add("JkExtractSSL", .flag)
-        for name in [
-            "JkHTTPSIndicator", "JkSSLPROTOCOLIndicator", "JkCERTSIndicator", "JkCIPHERIndicator", "JkSESSIONIndicator",
-            "JkKEYSIZEIndicator", "JkCERTCHAINPrefix", "JkRemoteAddrIndicator", "JkRemotePortIndicator", "JkRemoteHostIndicator",
-            "JkRemoteUserIndicator", "JkAuthTypeIndicator", "JkLocalNameIndicator", "JkLocalAddrIndicator", "JkLocalPortIndicator",
-            "JkIgnoreCLIndicator",
-        ] {
-            add(name)
-        }
+        for indicator in Indicators.directives { add(indicator.name) }
         add("JkOptions", .iterate)
         add("JkEnvVar", .oneOrTwo)
         add("JkStripSession", .oneOrTwo)

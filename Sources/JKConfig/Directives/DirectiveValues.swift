@@ -122,29 +122,23 @@ public struct Indicators: Sendable, Equatable {
 
     public init() {}
 
+    /// The `Jk*Indicator` directives (and `JkCERTCHAINPrefix`) and the field each sets: the one
+    /// list of them (`DirectiveTable` and the parser read it).
+    public static let directives: [(name: String, field: WritableKeyPath<Indicators, String> & Sendable)] = [
+        ("JkWorkerIndicator", \.worker), ("JkHTTPSIndicator", \.https), ("JkSSLPROTOCOLIndicator", \.sslProtocol),
+        ("JkCERTSIndicator", \.certs), ("JkCIPHERIndicator", \.cipher), ("JkSESSIONIndicator", \.session),
+        ("JkKEYSIZEIndicator", \.keySize), ("JkCERTCHAINPrefix", \.certChainPrefix), ("JkRemoteAddrIndicator", \.remoteAddr),
+        ("JkRemotePortIndicator", \.remotePort), ("JkRemoteHostIndicator", \.remoteHost), ("JkRemoteUserIndicator", \.remoteUser),
+        ("JkAuthTypeIndicator", \.authType), ("JkLocalNameIndicator", \.localName), ("JkLocalAddrIndicator", \.localAddr),
+        ("JkLocalPortIndicator", \.localPort), ("JkIgnoreCLIndicator", \.ignoreCL), ("JkRequestIdIndicator", \.requestID),
+    ]
+
+    public static let directiveNames = Set(directives.map(\.name))
+
     /// Applies one `Jk*Indicator` (or `JkCERTCHAINPrefix`) directive.
     public mutating func set(_ directive: String, _ value: String) {
-        switch directive {
-        case "JkWorkerIndicator": worker = value
-        case "JkHTTPSIndicator": https = value
-        case "JkSSLPROTOCOLIndicator": sslProtocol = value
-        case "JkCERTSIndicator": certs = value
-        case "JkCIPHERIndicator": cipher = value
-        case "JkSESSIONIndicator": session = value
-        case "JkKEYSIZEIndicator": keySize = value
-        case "JkCERTCHAINPrefix": certChainPrefix = value
-        case "JkRemoteAddrIndicator": remoteAddr = value
-        case "JkRemotePortIndicator": remotePort = value
-        case "JkRemoteHostIndicator": remoteHost = value
-        case "JkRemoteUserIndicator": remoteUser = value
-        case "JkAuthTypeIndicator": authType = value
-        case "JkLocalNameIndicator": localName = value
-        case "JkLocalAddrIndicator": localAddr = value
-        case "JkLocalPortIndicator": localPort = value
-        case "JkIgnoreCLIndicator": ignoreCL = value
-        case "JkRequestIdIndicator": requestID = value
-        default: break
-        }
+        guard let row = Self.directives.first(where: { $0.name == directive }) else { return }
+        self[keyPath: row.field] = value
     }
 }
 

@@ -1,5 +1,5 @@
 /// The worker property names mod_jk knows (`jk_util.c`'s supported, unique, list and deprecated
-/// tables), as one table. Unknown names are errors; deprecated names map to their replacement
+/// tables), derived from `PropertyRows`. Unknown names are errors; deprecated names map to their replacement
 /// with a warning; list properties concatenate when repeated; unique ones warn and the last wins.
 public enum PropertySpec {
     public enum Kind: Sendable, Equatable {
@@ -29,33 +29,18 @@ public enum PropertySpec {
         public var types: Types
     }
 
-    /// Worker attribute name (after `worker.<name>.`) → spec.
+    /// Worker attribute name (after `worker.<name>.`) → spec: the rows of `PropertyRows`, plus the
+    /// deprecated and obsolete names mod_jk still accepts.
     public static let attributes: [String: Entry] = {
         var table: [String: Entry] = [:]
-        func add(_ names: [String], _ kind: Kind, _ types: Types) {
-            for name in names { table[name] = Entry(kind: kind, types: types) }
+        func add(_ name: String, isList: Bool, _ types: Types) {
+            let previous = table[name]?.types ?? []
+            table[name] = Entry(kind: isList ? .list : .unique, types: previous.union(types))
         }
-        add(["type", "reference"], .unique, .all)
-        add(["mount"], .list, .all)
-        add([
-            "host", "port", "source", "prefer_ipv6", "socket_timeout", "socket_connect_timeout", "socket_keepalive",
-            "socket_buffer", "ping_mode", "ping_timeout", "connect_timeout", "prepost_timeout",
-            "connection_ping_interval", "reply_timeout", "recovery_options", "busy_limit",
-            "connection_pool_size", "connection_pool_minsize", "connection_pool_timeout",
-            "connection_acquire_timeout", "lbfactor", "route", "domain", "redirect", "distance", "activation",
-        ], .unique, [.ajp, .member])
-        add(["retries", "retry_interval", "max_packet_size", "secret"], .unique, [.ajp, .member, .lb])
-        // SwiftJK's own: slow start and drain deadline (per member, or on the lb for all members).
-        add(["slow_start", "drain_timeout"], .unique, [.ajp, .member, .lb])
-        add(["fail_on_status"], .list, [.ajp, .member])
-        add(["balance_workers"], .list, .lb)
-        add([
-            "sticky_session", "sticky_session_force", "method", "lock", "lb_retries", "recover_time",
-            "error_escalation_time", "max_reply_timeouts", "session_cookie", "session_path",
-            "set_session_cookie", "session_cookie_path",
-        ], .unique, .lb)
-        add(["read_only", "user_case_insensitive", "css", "prefix", "ns", "xmlns", "doctype", "allow_get_updates"], .unique, .status)
-        add(["user", "good", "bad"], .list, .status)
+        for row in PropertyRows.structural { add(row.name, isList: row.isList, .all) }
+        for row in PropertyRows.ajp { add(row.name, isList: row.isList, [.ajp, .member]) }
+        for row in PropertyRows.loadBalancer { add(row.name, isList: row.isList, .lb) }
+        for row in PropertyRows.status { add(row.name, isList: row.isList, .status) }
         table["cachesize"] = Entry(kind: .deprecated(replacement: "connection_pool_size", value: nil), types: [.ajp, .member])
         table["cache_timeout"] = Entry(kind: .deprecated(replacement: "connection_pool_timeout", value: nil), types: [.ajp, .member])
         table["recycle_timeout"] = Entry(kind: .deprecated(replacement: "connection_pool_timeout", value: nil), types: [.ajp, .member])

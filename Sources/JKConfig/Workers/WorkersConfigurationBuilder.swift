@@ -194,189 +194,24 @@ struct AttributeReader {
         }
     }
 
-    // MARK: Typed readers
-
-    mutating func integer(_ name: String, min minimum: Int = 0, max maximum: Int = Int.max) -> Int? {
-        guard let value = attributes[name] else { return nil }
-        guard let parsed = ValueParsing.integer(value.value), parsed >= minimum, parsed <= maximum else {
-            let range = maximum == Int.max ? "a number ≥ \(minimum)" : "a number from \(minimum) to \(maximum)"
-            diagnostics.append(.error("worker.\(worker).\(name)='\(value.value)': expected \(range)", at: value.location))
-            return nil
-        }
-        return parsed
-    }
-
-    mutating func boolean(_ name: String) -> Bool? {
-        guard let value = attributes[name] else { return nil }
-        guard let parsed = ValueParsing.boolean(value.value) else {
-            diagnostics.append(
-                .error("worker.\(worker).\(name)='\(value.value)': expected a boolean (true/false, on/off, 1/0, yes/no)", at: value.location))
-            return nil
-        }
-        return parsed
-    }
-
-    func string(_ name: String) -> String? { attributes[name]?.value }
-
-    mutating func milliseconds(_ name: String) -> Milliseconds? { integer(name).map { Milliseconds($0) } }
-    mutating func seconds(_ name: String) -> Milliseconds? { integer(name).map { Milliseconds.seconds($0) } }
+    // MARK: Typed readers (the rows of `PropertyRows`)
 
     mutating func ajp() -> AJPWorkerSettings {
         var settings = AJPWorkerSettings()
-        settings.hostLocation = attributes["host"]?.location
-        if let host = string("host") {
-            // "host:port" is accepted (jk_ajp_common.c); a bare IPv6 literal is not split.
-            if let colon = host.lastIndex(of: ":"), !host.contains("]") || host.hasPrefix("["),
-                host.firstIndex(of: ":") == colon, let port = Int(host[host.index(after: colon)...])
-            {
-                settings.host = String(host[..<colon])
-                settings.port = port
-            } else {
-                settings.host = host
-            }
-            if settings.host.isEmpty {
-                diagnostics.append(.error("worker.\(worker).host is empty", at: attributes["host"]?.location))
-            }
-        }
-        if let port = integer("port", max: 65535) { settings.port = port }
-        settings.secret = string("secret")
-        settings.source = string("source")
-        if let value = boolean("prefer_ipv6") { settings.preferIPv6 = value }
-        if let value = seconds("socket_timeout") { settings.socketTimeout = value }
-        settings.socketConnectTimeout = milliseconds("socket_connect_timeout")
-        if settings.socketConnectTimeout == nil, attributes["socket_timeout"] != nil, settings.socketTimeout.value > 0 {
-            settings.socketConnectTimeout = settings.socketTimeout
-        }
-        settings.socketKeepalive = boolean("socket_keepalive")
-        if let value = integer("socket_buffer") { settings.socketBuffer = value }
-        if let value = attributes["ping_mode"] {
-            if let mode = PingMode(parsing: value.value) {
-                settings.pingMode = mode
-            } else {
-                diagnostics.append(.error("worker.\(worker).ping_mode='\(value.value)': use the letters C, P, I or A", at: value.location))
-            }
-        }
-        settings.pingTimeout = milliseconds("ping_timeout")
-        // The legacy timeouts switch their CPING mode on by themselves (mod_jk), on top of the
-        // ping_mode in effect (SwiftJK's safe default when none is given).
-        if let value = milliseconds("connect_timeout") {
-            settings.connectTimeout = value
-            if value.value > 0 { settings.pingMode = (settings.pingMode ?? AJPWorkerSettings.SafeDefaults.pingMode).union(.connect) }
-        }
-        if let value = milliseconds("prepost_timeout") {
-            settings.prepostTimeout = value
-            if value.value > 0 { settings.pingMode = (settings.pingMode ?? AJPWorkerSettings.SafeDefaults.pingMode).union(.prepost) }
-        }
-        settings.connectionPingInterval = seconds("connection_ping_interval")
-        if let value = milliseconds("reply_timeout") { settings.replyTimeout = value }
-        if let value = integer("retries", min: 1) { settings.retries = value }
-        if let value = milliseconds("retry_interval") { settings.retryInterval = value }
-        if let value = integer("recovery_options", max: 31) { settings.recoveryOptions = value }
-        if let value = attributes["fail_on_status"] {
-            let codes = ValueParsing.list(value.value).map { Int($0) }
-            if codes.contains(nil) || codes.contains(where: { abs($0 ?? 0) < 100 || abs($0 ?? 0) > 999 }) {
-                diagnostics.append(
-                    .error("worker.\(worker).fail_on_status='\(value.value)': expected HTTP status codes (negative: do not mark the member in error)", at: value.location))
-            } else {
-                settings.failOnStatus = codes.compactMap { $0 }
-            }
-        }
-        if let value = integer("busy_limit") { settings.busyLimit = value }
-        if let value = attributes["max_packet_size"] {
-            if let size = ValueParsing.integer(value.value), size > 0 {
-                let normalized = AJPPacketSizeRule.normalized(size)
-                settings.maxPacketSize = normalized
-                if normalized != size {
-                    diagnostics.append(
-                        .info("worker.\(worker).max_packet_size=\(size) is used as \(normalized) (multiple of 1024 in 8192…65536)", at: value.location))
-                }
-            } else {
-                diagnostics.append(.error("worker.\(worker).max_packet_size='\(value.value)': expected a size in bytes", at: value.location))
-            }
-        }
-        settings.connectionPoolSize = integer("connection_pool_size", min: 1)
-        settings.connectionPoolMinsize = integer("connection_pool_minsize")
-        settings.connectionPoolTimeout = seconds("connection_pool_timeout")
-        settings.connectionAcquireTimeout = milliseconds("connection_acquire_timeout")
-        if let value = integer("lbfactor", min: 1, max: 100_000) { settings.lbFactor = value }
-        settings.slowStart = seconds("slow_start")
-        settings.drainTimeout = seconds("drain_timeout")
-        settings.route = string("route")
-        if let domain = string("domain") { settings.domain = domain }
-        // mod_jk keeps these in 64-byte shared-memory fields, as SwiftJK does (63 bytes of text).
-        for name in ["route", "domain", "redirect"] {
-            if let value = attributes[name], value.value.utf8.count > 63 {
-                diagnostics.append(.error("worker.\(worker).\(name) is \(value.value.utf8.count) bytes long; at most 63 fit (as in mod_jk's shared memory)", at: value.location))
-            }
-        }
-        if settings.domain.isEmpty, let route = settings.route, let dot = route.firstIndex(of: ".") {
-            settings.domain = String(route[..<dot])
-        }
-        if let redirect = string("redirect") { settings.redirect = redirect }
-        if let value = integer("distance") { settings.distance = value }
-        if let value = attributes["activation"] {
-            if let activation = Activation(parsing: value.value) {
-                settings.activation = activation
-            } else {
-                diagnostics.append(.error("worker.\(worker).activation='\(value.value)': use A (active), D (disabled) or S (stopped)", at: value.location))
-            }
-        }
+        diagnostics += PropertyRows.read(PropertyRows.ajp, into: &settings, attributes: attributes, worker: worker)
+        settings.finishReading(attributes)
         return settings
     }
 
     mutating func loadBalancer() -> LoadBalancerSettings {
         var settings = LoadBalancerSettings()
-        if let members = string("balance_workers") {
-            var seen = Set<String>()
-            for member in ValueParsing.list(members) where seen.insert(member).inserted { settings.members.append(member) }
-        }
-        if let value = boolean("sticky_session") { settings.stickySession = value }
-        if let value = boolean("sticky_session_force") { settings.stickySessionForce = value }
-        if let value = attributes["method"] {
-            if let method = LoadBalancingMethodKind(parsing: value.value) {
-                settings.method = method
-            } else {
-                diagnostics.append(
-                    .error("worker.\(worker).method='\(value.value)': use Request, Session, Next, Traffic or Busyness", at: value.location))
-            }
-        }
-        if let value = attributes["lock"] {
-            switch value.value.first {
-            case "o", "O": settings.pessimisticLock = false
-            case "p", "P": settings.pessimisticLock = true
-            default: diagnostics.append(.error("worker.\(worker).lock='\(value.value)': use Optimistic or Pessimistic", at: value.location))
-            }
-        }
-        if let value = integer("retries", min: 1) { settings.retries = value }
-        if let value = integer("lb_retries", min: 1) { settings.lbRetries = value }
-        if let value = milliseconds("retry_interval") { settings.retryInterval = value }
-        if let value = integer("recover_time", min: 1) { settings.recoverTime = .seconds(value) }
-        settings.errorEscalationTime = seconds("error_escalation_time")
-        if let value = integer("max_reply_timeouts") { settings.maxReplyTimeouts = value }
-        if let value = string("session_cookie") { settings.sessionCookie = value }
-        if let value = string("session_path") { settings.sessionPath = value }
-        if let value = boolean("set_session_cookie") { settings.setSessionCookie = value }
-        if let value = string("session_cookie_path") { settings.sessionCookiePath = value }
-        settings.secret = string("secret")
-        if let value = integer("max_packet_size", min: 1) { settings.maxPacketSize = AJPPacketSizeRule.normalized(value) }
-        if let value = seconds("slow_start") { settings.slowStart = value }
-        if let value = seconds("drain_timeout") { settings.drainTimeout = value }
+        diagnostics += PropertyRows.read(PropertyRows.loadBalancer, into: &settings, attributes: attributes, worker: worker)
         return settings
     }
 
     mutating func status() -> StatusWorkerSettings {
         var settings = StatusWorkerSettings()
-        if let value = boolean("read_only") { settings.readOnly = value }
-        if let value = string("user") { settings.users = ValueParsing.list(value) }
-        if let value = boolean("user_case_insensitive") { settings.userCaseInsensitive = value }
-        if let value = string("good") { settings.good = ValueParsing.list(value) }
-        if let value = string("bad") { settings.bad = ValueParsing.list(value) }
-        settings.css = string("css")
-        if let value = string("prefix") { settings.prefix = value }
-        if let value = string("ns") { settings.ns = value }
-        if let value = string("xmlns") { settings.xmlns = value }
-        settings.doctype = string("doctype")
-        if let value = boolean("allow_get_updates") { settings.allowGetUpdates = value }
+        diagnostics += PropertyRows.read(PropertyRows.status, into: &settings, attributes: attributes, worker: worker)
         return settings
     }
 }
