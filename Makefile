@@ -17,7 +17,7 @@ BIN        := .build/$(CONFIG)
 SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization \
               -Xswiftc -enforce-exclusivity=unchecked
 
-.PHONY: sanitize sanitize-thread all build install deb test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover hostile soak fuzz fuzz-quick clean deps FORCE
+.PHONY: sanitize sanitize-thread all build install deb test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover profile hostile soak fuzz fuzz-quick clean deps FORCE
 
 all: mod_swiftjk.so swiftjk
 
@@ -92,6 +92,11 @@ demo-stop:
 
 bench: mod_swiftjk.so
 	$(PYTHON) bench/bench.py --module $(CURDIR)/mod_swiftjk.so
+
+# Where httpd's CPU goes with each module under the ★ configuration: perf shares and system
+# calls per request, side by side (manual, a few minutes).
+profile: mod_swiftjk.so
+	$(PYTHON) bench/profile.py
 
 # Failover latency and recovery time, SwiftJK against Debian's mod_jk (about 3 minutes; manual).
 bench-failover: mod_swiftjk.so

@@ -30,6 +30,14 @@ export ASAN_OPTIONS="detect_leaks=0:log_path=$reports/report:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/report"
 export TSAN_OPTIONS="log_path=$reports/report:second_deadlock_stack=1"
 export HARNESS_HTTPD_PRELOAD="$runtime"
+if [ "$rt" = tsan ]; then
+  # The toolchain's TSan runtime carries libdispatch interceptors that bind a libdispatch data
+  # symbol when it loads, so httpd fails with "undefined symbol: _dispatch_data_destructor_munmap"
+  # unless libdispatch is loaded too. It is only loaded: nothing in httpd or the module calls it.
+  dispatch="$swift_bin/../lib/swift/linux/libdispatch.so"
+  [ -f "$dispatch" ] || { echo "sanitize: no libdispatch.so next to the Swift toolchain (needed by its TSan runtime)" >&2; exit 1; }
+  HARNESS_HTTPD_PRELOAD="$runtime $dispatch"
+fi
 tests=(IntegrationTests/tests/test_cluster.py IntegrationTests/tests/test_ajp_faults.py
        IntegrationTests/tests/test_restarts.py IntegrationTests/tests/test_status_console.py
        IntegrationTests/tests/test_lb_replay.py IntegrationTests/tests/test_pool.py)

@@ -100,9 +100,14 @@ extension Balancer {
 
     /// Records how an attempt ended (inside the lock). Updates the shared record and the
     /// request's own view; returns the global state change, if any, for logging.
+    ///
+    /// `startedAt` is when the attempt was chosen. An attempt that answered but began before the
+    /// member's error was recorded (a reply already on its way when another request found the
+    /// Tomcat gone) does not clear that error: the member would otherwise come back for the
+    /// next request to fail on again, and the error be reported twice. (mod_jk clears it.)
     public func record<M: MutableCollection & RandomAccessCollection>(
         _ result: AttemptResult, cause: FailureCause = .none, member: Int, bytes: UInt64,
-        runtime: inout M, local: inout RequestMemberStates, now: Timestamp
+        runtime: inout M, local: inout RequestMemberStates, startedAt: Timestamp? = nil, now: Timestamp
     ) -> StateChange? where M.Element == MemberRuntime, M.Index == Int {
         let position = runtime.startIndex + member
         var record = runtime[position]
@@ -110,24 +115,25 @@ extension Balancer {
         record.busy = max(0, record.busy &- 1)
         record.lbValue = method.afterRequest(lbValue: record.lbValue, lbMult: record.lbMult, bytes: bytes)
         if record.state != .error { record.state = .ok }
+        let erroredSinceStart = before == .error && startedAt.map { record.lastErrorTime > $0.milliseconds } == true
+        func clearError() {
+            guard !erroredSinceStart else { return }
+            record.state = .ok
+            record.firstErrorTime = 0
+            record.lastErrorTime = 0
+        }
         switch result {
         case .success:
-            if before.isError { markReturned(&record, now: now) }
-            record.state = .ok
-            record.firstErrorTime = 0
-            record.lastErrorTime = 0
+            if before.isError && !erroredSinceStart { markReturned(&record, now: now) }
+            clearError()
         case .clientError:
-            record.state = .ok
+            clearError()
             record.clientErrors &+= 1
-            record.firstErrorTime = 0
-            record.lastErrorTime = 0
             local.markFailed(member)
         case .internalError, .protocolError:
             local.markFailed(member)
         case .statusError:
-            record.state = .ok
-            record.firstErrorTime = 0
-            record.lastErrorTime = 0
+            clearError()
             local.markFailed(member)
         case .statusFatal, .backendDown:
             record.errors &+= 1

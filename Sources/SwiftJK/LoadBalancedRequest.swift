@@ -30,6 +30,9 @@ struct LoadBalancedRequest {
     var journey: RequestJourney
     var report = ServiceReport()
     var choice: Choice?
+    /// When `choice` was made (an answer from an attempt begun before the member's error does
+    /// not clear it).
+    var chosenAt: Timestamp?
     var last: (result: MemberAttempt.Result, ajp: AJPPlan)?
     var firstMember: Int?
     var lastMember: Int?
@@ -109,6 +112,7 @@ struct LoadBalancedRequest {
             return .chosen(member: nil)  // not reached: the second pass is given the pools' answer
         case .chosen(let chosen, let maintenance):
             choice = chosen
+            chosenAt = now
             for change in maintenance ?? [] {
                 Maintenance.logChange(change, lb: lb, configuration: runtime.configuration, log: log, via: "maintenance")
             }
@@ -249,6 +253,7 @@ struct LoadBalancedRequest {
         let bytes = result.wireSent &+ result.wireReceived
         let balancer = self.balancer
         let balancing = self.balancing
+        let startedAt = chosenAt
         var states = journey.memberStates
         let stateChange: StateChange? = shared.withBalancer(lb.sharedSlot) { record, members in
             record.busy = max(0, record.busy &- 1)
@@ -261,7 +266,7 @@ struct LoadBalancedRequest {
             members[choice.member].bytesWritten &+= result.wireSent
             return balancer.record(
                 result.attemptResult, cause: result.cause, member: choice.member, bytes: bytes, runtime: &members,
-                local: &states, now: SystemClock.now())
+                local: &states, startedAt: startedAt, now: SystemClock.now())
         } ?? nil
         journey.memberStates = states
         if let stateChange {

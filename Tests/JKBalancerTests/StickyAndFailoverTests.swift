@@ -117,6 +117,31 @@ struct StickyAndFailoverTests {
         #expect(runtime[0].lastCause == .connectRefused)
     }
 
+    /// A reply already on its way when another request found the Tomcat gone does not bring the
+    /// member back (it would take the next request only to fail it, and log the error twice);
+    /// an answer from an attempt chosen after the error does.
+    @Test func anAnswerBegunBeforeTheErrorDoesNotClearIt() {
+        let balancer = Self.twoNodes
+        var runtime = balancer.initialRuntime()
+        runtime[0].state = .ok
+        runtime[0].busy = 2
+        var local = RequestMemberStates()
+        let down = balancer.record(
+            .backendDown, cause: .connectRefused, member: 0, bytes: 0, runtime: &runtime, local: &local, startedAt: Self.t0 + Milliseconds(5),
+            now: Self.t0 + Milliseconds(10))
+        #expect(down == StateChange(member: 0, from: .ok, to: .error))
+        var other = RequestMemberStates()
+        for result in [AttemptResult.success, .clientError, .statusError] {
+            let stale = balancer.record(
+                result, member: 0, bytes: 0, runtime: &runtime, local: &other, startedAt: Self.t0, now: Self.t0 + Milliseconds(20))
+            #expect(stale == nil, "\(result)")
+            #expect(runtime[0].state == .error, "\(result)")
+        }
+        let fresh = balancer.record(
+            .success, member: 0, bytes: 0, runtime: &runtime, local: &other, startedAt: Self.t0 + Milliseconds(30), now: Self.t0 + Milliseconds(40))
+        #expect(fresh == StateChange(member: 0, from: .error, to: .ok))
+    }
+
     @Test func errorWhileOthersAreBusyStaysLocalUntilEscalation() {
         let balancer = Self.twoNodes
         var runtime = balancer.initialRuntime()
