@@ -17,7 +17,7 @@ BIN        := .build/$(CONFIG)
 SWIFTBUILD  = $(SWIFT) build -c $(CONFIG) -Xswiftc -static-stdlib -Xswiftc -use-ld=lld -Xswiftc -cross-module-optimization \
               -Xswiftc -enforce-exclusivity=unchecked
 
-.PHONY: sanitize sanitize-thread all build install deb test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover profile hostile soak fuzz fuzz-quick clean deps FORCE
+.PHONY: sanitize sanitize-thread all build install deb test test-all unit-test abi-check exports-check smoke-test e2e demo demo-stop bench bench-failover profile instructions hostile soak fuzz fuzz-quick clean deps FORCE
 
 all: mod_swiftjk.so swiftjk
 
@@ -97,6 +97,10 @@ bench: mod_swiftjk.so
 # calls per request, side by side (manual, a few minutes).
 profile: mod_swiftjk.so
 	$(PYTHON) bench/profile.py
+
+# Instructions per request by object (callgrind, no noise): SwiftJK's unstripped build next to mod_jk.
+instructions: mod_swiftjk.so
+	$(PYTHON) bench/instructions.py
 
 # Failover latency and recovery time, SwiftJK against Debian's mod_jk (about 3 minutes; manual).
 bench-failover: mod_swiftjk.so

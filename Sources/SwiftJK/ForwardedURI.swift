@@ -6,9 +6,7 @@ extension ForwardRequest {
     static func forwardedURI(_ facts: RequestFacts, options: JkOptions) -> String {
         if options.contains(.forwardURICompatUnparsed) {
             // The original request line's path, untouched.
-            let unparsed = facts.unparsedURI
-            if let question = unparsed.firstIndex(of: "?") { return String(unparsed[..<question]) }
-            return unparsed
+            return String(facts.unparsedPath)
         }
         if options.contains(.forwardURICompat) { return facts.uri }
         // ForwardURIEscaped: httpd's ap_escape_uri, which writes lowercase hex digits.

@@ -14,7 +14,6 @@ struct LoadBalancedRequest {
     let lb: LBPlan
     let runtime: Runtime
     let shared: SharedBalancerState
-    let base: RequestEncoder
     let facts: RequestFacts
     let httpd: HttpdClient
     let extensions: MountExtensions?
@@ -33,18 +32,19 @@ struct LoadBalancedRequest {
     /// When `choice` was made (an answer from an attempt begun before the member's error does
     /// not clear it).
     var chosenAt: Timestamp?
-    var last: (result: MemberAttempt.Result, ajp: AJPPlan)?
+    /// The last attempt: its result is the answer. A struct, not a tuple: an optional tuple
+    /// is copied through the runtime's generic tuple witnesses.
+    var last: LastAttempt?
     var firstMember: Int?
     var lastMember: Int?
 
     init(
-        lb: LBPlan, runtime: Runtime, shared: SharedBalancerState, base: RequestEncoder, facts: RequestFacts,
+        lb: LBPlan, runtime: Runtime, shared: SharedBalancerState, method: String, facts: RequestFacts,
         httpd: HttpdClient, extensions: MountExtensions?, log: JKLog
     ) {
         self.lb = lb
         self.runtime = runtime
         self.shared = shared
-        self.base = base
         self.facts = facts
         self.httpd = httpd
         self.extensions = extensions
@@ -56,7 +56,7 @@ struct LoadBalancedRequest {
         var sessions: SessionIdentifiers?
         if balancer.settings.stickySession && !stickyIgnore {
             sessions = SessionRouteExtractor.extract(
-                jkRoute: facts.jkRoute, uri: Substring(facts.unparsedURI.prefix { $0 != "?" }),
+                jkRoute: facts.jkRoute, uri: facts.unparsedPath,
                 cookieHeaders: facts.cookieHeaders, sessionPath: extensions?.sessionPath ?? settings.sessionPath,
                 sessionCookie: extensions?.sessionCookie ?? settings.sessionCookie)
         }
@@ -74,7 +74,7 @@ struct LoadBalancedRequest {
                 members: balancer.members.count, retries: balancer.settings.retries, lbRetries: settings.lbRetries,
                 retryInterval: settings.retryInterval),
             request: .init(
-                method: base.method, hasBody: body.hasBody,
+                method: method, hasBody: body.hasBody,
                 forcedRoute: balancer.settings.stickySessionForce ? sessionRoute.map(String.init) : nil))
         offset = lb.sharedSlot < runtime.offsets.count ? runtime.offsets[lb.sharedSlot] : Runtime.Offset()
     }
@@ -122,10 +122,6 @@ struct LoadBalancedRequest {
     }
 
     private func chooseLocked(mayPull: Bool, freeConnections: UInt64?, now: Timestamp) -> LockedChoice {
-        let balancer = self.balancer
-        let balancing = self.balancing
-        let offset = self.offset
-        let sequence = self.sequence
         let states = journey.memberStates
         return shared.withBalancer(lb.sharedSlot) { record, members -> LockedChoice in
             if record.sequence != sequence && mayPull { return .stale }
@@ -176,9 +172,6 @@ struct LoadBalancedRequest {
 
     /// `.checkNextRound`: would a new round find a member this request has not tried?
     func checkNextRound() -> RequestJourney.Event {
-        let balancer = self.balancer
-        let balancing = self.balancing
-        let offset = self.offset
         let states = journey.memberStates
         let untried = shared.withBalancer(lb.sharedSlot) { _, members -> Bool in
             var rotation = offset.value.load(ordering: .relaxed)
@@ -204,17 +197,17 @@ struct LoadBalancedRequest {
     // MARK: - Attempting
 
     /// `.attempt`: the request on the chosen member, its result counted in the shared records.
-    mutating func attempt(_ index: Int) -> RequestJourney.Event {
+    mutating func attempt(_ index: Int, base: RequestEncoder) -> RequestJourney.Event {
         let configuration = runtime.configuration
         let planIndex = index < lb.memberWorkers.count ? lb.memberWorkers[index] : -1
         guard let choice, choice.member == index, index < balancer.members.count, planIndex >= 0,
             planIndex < configuration.plans.count, case .ajp(let ajp) = configuration.plans[planIndex],
             let client = runtime.client(planIndex)
         else { return .memberMissing(member: index) }
-        let (result, stateChange) = run(choice, ajp: ajp, client: client, planIndex: planIndex)
+        let (result, stateChange) = run(choice, base: base, ajp: ajp, client: client, planIndex: planIndex)
         if firstMember == nil { firstMember = index }
         lastMember = index
-        last = (result, ajp)
+        last = LastAttempt(result: result, ajp: ajp)
         report.bytesIn += result.outcome.bytesToBackend
         report.bytesOut += result.outcome.bytesToClient
         report.backendStatus = result.outcome.status
@@ -234,7 +227,7 @@ struct LoadBalancedRequest {
     /// One attempt on the chosen member: the request with the member's secret and route, the
     /// sticky cookie and the route watch, then the result counted in the shared records.
     private mutating func run(
-        _ choice: Choice, ajp: AJPPlan, client: WorkerClient, planIndex: Int
+        _ choice: Choice, base: RequestEncoder, ajp: AJPPlan, client: WorkerClient, planIndex: Int
     ) -> (MemberAttempt.Result, StateChange?) {
         let member = balancer.members[choice.member]
         var request = base
@@ -297,6 +290,11 @@ struct LoadBalancedRequest {
     }
 
     // MARK: - Answering
+
+    struct LastAttempt {
+        var result: MemberAttempt.Result
+        let ajp: AJPPlan
+    }
 
     /// `.answer`: the last attempt's result is the response (nil when there was none).
     mutating func answer() -> ServiceReport? {

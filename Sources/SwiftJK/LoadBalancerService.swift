@@ -22,7 +22,8 @@ enum LoadBalancerService {
         }
         // The decisions (which action next) are the journey's; the request only carries them out.
         var request = LoadBalancedRequest(
-            lb: lb, runtime: runtime, shared: shared, base: base, facts: facts, httpd: httpd, extensions: extensions, log: log)
+            lb: lb, runtime: runtime, shared: shared, method: base.method, facts: facts, httpd: httpd, extensions: extensions,
+            log: log)
         defer { request.setNotes() }
         var action = request.journey.next(.start)
         while true {
@@ -34,7 +35,7 @@ enum LoadBalancerService {
                 SystemClock.sleep(duration)
                 event = .waited
             case .forceRecovery: event = request.forceRecovery()
-            case .attempt(let member): event = request.attempt(member)
+            case .attempt(let member): event = request.attempt(member, base: base)
             case .failOver(let member, let resetResponse, let level):
                 event = request.failOver(member, resetResponse: resetResponse, log: level)
             case .answer:

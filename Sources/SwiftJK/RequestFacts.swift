@@ -13,6 +13,12 @@ final class RequestFacts: @unchecked Sendable {
     var uri: String
     /// r->unparsed_uri (as the client sent it, with the query string).
     var unparsedURI: String
+    /// `unparsedURI` up to its query string. Searched as UTF-8 bytes: a Character walk over the
+    /// URI cost ~3,000 instructions a request (callgrind), more than choosing the member.
+    var unparsedPath: Substring {
+        guard let question = unparsedURI.utf8.firstIndex(of: UInt8(ascii: "?")) else { return unparsedURI[...] }
+        return unparsedURI[..<question]
+    }
     var queryString: String?
     var remoteAddress: String
     var remoteHost: String?
