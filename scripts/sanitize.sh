@@ -6,6 +6,7 @@
 #
 #   scripts/sanitize.sh address   AddressSanitizer (Swift and the C shim) + UBSan (C shim)
 #   scripts/sanitize.sh thread    ThreadSanitizer
+#   scripts/sanitize.sh thread IntegrationTests/tests/test_ajp_faults.py   only these test files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind="${1:-address}"
@@ -41,6 +42,7 @@ fi
 tests=(IntegrationTests/tests/test_cluster.py IntegrationTests/tests/test_ajp_faults.py
        IntegrationTests/tests/test_restarts.py IntegrationTests/tests/test_status_console.py
        IntegrationTests/tests/test_lb_replay.py IntegrationTests/tests/test_pool.py)
+[ "$#" -gt 1 ] && tests=("${@:2}")
 status=0
 for mpm in event prefork; do
   echo "sanitize ($kind, $mpm): ${tests[*]##*/}"

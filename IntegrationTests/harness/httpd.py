@@ -358,9 +358,8 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
         return len(os.listdir("/proc/%d/fd" % pid))
 
     @staticmethod
-    def tcp_peer_ports(pid):
-        """Remote ports of PID's established TCP sockets on 127.0.0.1, as a dict port -> count
-        (from /proc/PID/fd and /proc/net/tcp): e.g. the pooled AJP connections of a child."""
+    def socket_inodes(pid):
+        """The inodes of PID's sockets (from /proc/PID/fd), to look up in /proc/net/tcp."""
         inodes = set()
         for fd in os.listdir("/proc/%d/fd" % pid):
             try:
@@ -369,6 +368,13 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
                 continue
             if link.startswith("socket:["):
                 inodes.add(link[8:-1])
+        return inodes
+
+    @staticmethod
+    def tcp_peer_ports(pid):
+        """Remote ports of PID's established TCP sockets on 127.0.0.1, as a dict port -> count
+        (from /proc/PID/fd and /proc/net/tcp): e.g. the pooled AJP connections of a child."""
+        inodes = Httpd.socket_inodes(pid)
         peers = {}
         with open("/proc/net/tcp") as f:
             next(f)
@@ -378,6 +384,21 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
                     port = int(fields[2].split(":")[1], 16)
                     peers[port] = peers.get(port, 0) + 1
         return peers
+
+    @staticmethod
+    def client_connections(pid, port):
+        """PID's TCP sockets on local port `port` that are not listening: client connections,
+        including those httpd is still closing (event MPM lingers on a closed connection in the
+        background, up to a couple of seconds)."""
+        inodes = Httpd.socket_inodes(pid)
+        count = 0
+        with open("/proc/net/tcp") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if fields[9] in inodes and fields[3] != "0A" and int(fields[1].split(":")[1], 16) == port:
+                    count += 1
+        return count
 
     @staticmethod
     def established_conns_to(port):

@@ -139,21 +139,25 @@ def crash_lines(h, since=0):
 
 def fd_snapshot(h):
     """{child pid: (open fds, of which pooled AJP connections to the fakes)}, after the counts
-    have settled (same twice in a row, 100 ms apart, at most 3 s): closed client and backend
-    connections take a moment to go. Pooled connections may legitimately grow (up to the pool
-    size) when more requests run at once than before; everything else must stay put."""
+    have settled: no child holds a client connection any more (the clients have all closed, but
+    event MPM closes a connection it ended with a lingering close in the background, which takes
+    longer on a slow run) and the counts are the same twice in a row, 100 ms apart; at most 10 s.
+    Pooled connections may legitimately grow (up to the pool size) when more requests run at once
+    than before; everything else must stay put."""
     backends = {f.port for f in FAKES.values()}
     last = None
-    deadline = time.monotonic() + 3.0
+    deadline = time.monotonic() + 10.0
     while True:
         snap = {}
+        clients = 0
         for pid in h.children():
             try:
                 pooled = sum(n for port, n in Httpd.tcp_peer_ports(pid).items() if port in backends)
+                clients += Httpd.client_connections(pid, h.port)
                 snap[pid] = (Httpd.fd_count(pid), pooled)
             except OSError:
                 pass
-        if snap == last or time.monotonic() > deadline:
+        if (snap == last and clients == 0) or time.monotonic() > deadline:
             return snap
         last = snap
         time.sleep(0.1)

@@ -21,7 +21,6 @@ only grow within the pool bound, everything else not at all; and the children ar
 processes.
 """
 
-import os
 import time
 
 from harness import (Httpd, Tomcat, ajp13_worker_lines, is_reference, module_so, note, procs,
@@ -74,16 +73,8 @@ def _fd_kinds(pid, httpd_port, ajp_port):
     """(all descriptors, established AJP connections, client connections) of PID. Client
     connections are TCP sockets with local port httpd_port in any state but LISTEN (a
     lingering close included), so the leak check does not depend on their timing."""
-    inodes = set()
-    total = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        total += 1
-        try:
-            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[8:-1])
+    total = Httpd.fd_count(pid)
+    inodes = Httpd.socket_inodes(pid)
     ajp = clients = 0
     with open("/proc/net/tcp") as f:
         next(f)

@@ -5,6 +5,7 @@
  * parses, validates and decides (Sources/SwiftJK). Each hook is a few lines around one call.
  */
 #include "CSwiftJKShim.h"
+#include "tsan_apr.h"
 
 #include "httpd.h"
 #include "http_config.h"
@@ -341,7 +342,7 @@ static int get_rule_index(request_rec *r)
     return m ? m->rule : -1;
 }
 
-static int jk_translate(request_rec *r)
+static int translate(request_rec *r)
 {
     sjk_server_conf *conf = server_conf(r->server);
     sjk_translate_view view;
@@ -363,7 +364,7 @@ static int jk_translate(request_rec *r)
     return rc == SJK_DECLINED ? DECLINED : rc;
 }
 
-static int jk_map_to_storage(request_rec *r)
+static int map_to_storage(request_rec *r)
 {
     /* A mapped request is not a file: skip the directory walk (mod_jk does the same). */
     if (r->handler && !strcmp(r->handler, JK_HANDLER) && get_worker_index(r) >= 0) {
@@ -373,7 +374,7 @@ static int jk_map_to_storage(request_rec *r)
     return DECLINED;
 }
 
-static int jk_handler(request_rec *r)
+static int handler(request_rec *r)
 {
     sjk_server_conf *conf;
     sjk_request_view view;
@@ -429,6 +430,21 @@ static int jk_handler(request_rec *r)
     rc = sjk_handle(&view, conf->runtime);
     return rc == 0 ? OK : rc;
 }
+
+/* The request hooks as httpd calls them: each inside SJK_APR_MEMORY_BEGIN/END (tsan_apr.h). */
+SJK_APR_MEMORY_DEFINE();
+#define SJK_HOOK(name, body)                                                                    \
+    static int name(request_rec *r)                                                             \
+    {                                                                                           \
+        int rc;                                                                                 \
+        SJK_APR_MEMORY_BEGIN();                                                                 \
+        rc = body(r);                                                                           \
+        SJK_APR_MEMORY_END();                                                                   \
+        return rc;                                                                              \
+    }
+SJK_HOOK(jk_translate, translate)
+SJK_HOOK(jk_map_to_storage, map_to_storage)
+SJK_HOOK(jk_handler, handler)
 
 static void register_hooks(apr_pool_t *p)
 {
