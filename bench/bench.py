@@ -14,8 +14,9 @@ its default. The cells vary one thing or two from there:
 - ThreadsPerChild 25 or 64; the secret on or off (null backends only); 16 or 64 connections.
 
 Every configuration runs in two httpds at once (same config, one loading Debian's mod_jk.so, one
-mod_swiftjk.so). Each cell is measured in interleaved rounds A B, B A, … (wrk -t2, keep-alive) after a
-warm-up and reports req/s, p99, httpd CPU per request (from /proc), wrk's socket errors and the
+mod_swiftjk.so). Each cell is measured in interleaved rounds A B, B A, … (wrk -t2, keep-alive), both
+httpds restarted and warmed up before each round (one start's luck, such as how the connections
+spread over the children, lasts for the life of its children), and reports req/s, p99, httpd CPU per request (from /proc), wrk's socket errors and the
 non-2xx answers (counted in the access log), and the ratios SwiftJK / mod_jk. Also RSS and PSS
 per child under the issue configuration, the JkLogLevel debug cost, and the micro-benchmarks.
 Writes bench/results/latest.{json,md} and BENCHMARKS.md (only for a run of the whole matrix).
@@ -312,6 +313,8 @@ def main():
     parser.add_argument("--cells", default="", help="comma-separated substrings of cell ids to run (see --list); "
                                                     "a partial run does not rewrite BENCHMARKS.md")
     parser.add_argument("--list", action="store_true", help="list the cells and exit")
+    parser.add_argument("--same-children", action="store_true",
+                        help="measure every round of a cell on the same httpd start (default: restart both before each round)")
     parser.add_argument("--no-debug-log", action="store_true", help="skip the JkLogLevel debug comparison")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite BENCHMARKS.md")
     args = parser.parse_args()
@@ -390,7 +393,9 @@ def main():
                 for workload in dict.fromkeys(c.workload for c in config_cells):
                     measure(servers[label], workload, 16, args.warmup, cookie)
             for cell in config_cells:
-                for order in round_orders(args.rounds):
+                for number, order in enumerate(round_orders(args.rounds)):
+                    if number > 0 and not args.same_children:
+                        fresh_children(servers, order, cell, cookie, args.warmup)
                     for label in order:
                         result = measure(servers[label], cell.workload, cell.connections, args.duration, cookie)
                         results.setdefault(cell.id, {}).setdefault(label, []).append(result)
@@ -426,6 +431,18 @@ def main():
                 fixture.stop()
             except Exception as error:
                 say("bench: stopping %s: %s" % (fixture, error))
+
+
+def fresh_children(servers, order, cell, cookie, warmup):
+    """Restarts both httpds (new children, module reloaded) and warms them up again. One httpd
+    start decides things that last for its life and favour one module or the other by chance:
+    how wrk's connections spread over the children, where memory lands. Measured over one start,
+    a cell could show one module ahead in every round and the other ahead in the next run (±10 %);
+    a new start per round averages that out."""
+    for label in order:
+        servers[label].restart()
+    for label in order:
+        measure(servers[label], cell.workload, cell.connections, max(1, warmup // 2), cookie)
 
 
 def debug_comparison(servers, duration):
@@ -506,15 +523,16 @@ def summarize(cells, results, memory_rows, debug, micro, args, elapsed):
             row["SwiftJK"]["p99_ms"], row["mod_jk"]["httpd_cpu_s_per_10k"], row["SwiftJK"]["httpd_cpu_s_per_10k"],
             row["cpu_ratio"], errors(jk), errors(sj)))
     lines.append("")
-    lines.append("%d rounds of %d s per module, interleaved A B, B A, … (mod_jk, SwiftJK); req/s, p99 and CPU are medians "
+    lines.append("%d rounds of %d s per module, interleaved A B, B A, … (mod_jk, SwiftJK)" % (args.rounds, args.duration) + (
+                 "; both httpds restarted (new children) and warmed up again before each round after the first"
+                 if not args.same_children else "; every round on the same httpd start") + "; req/s, p99 and CPU are medians "
                  "over the rounds, Ratio and CPU ratio the medians of the per-round ratios (each round measures both "
                  "modules back to back); Rounds ahead = rounds in which SwiftJK served more requests; wrk -t2, keep-alive. "
                  "Errors = wrk's socket errors / non-2xx answers in the access log, summed over the rounds. "
                  "★ = issue 15's configuration (event MPM StartServers 2 × ThreadsPerChild 25, MaxRequestWorkers 150, "
                  "MaxKeepAliveRequests 10000, access log, JkLogLevel info, JkLogStampFormat, status worker in "
                  "worker.list, lb worker1 sticky over two members, secret, default timeouts). "
-                 "⚠ = a round ran with the machine below 85%% busy (disturbed). Whole run: %.1f min." % (
-                     args.rounds, args.duration, elapsed / 60))
+                 "⚠ = a round ran with the machine below 85%% busy (disturbed). Whole run: %.1f min." % (elapsed / 60))
     if memory_rows:
         lines.append("")
         lines.append("| Memory after the ★ C null cell | Children | RSS per child (KiB) | PSS per child (KiB) | "

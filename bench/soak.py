@@ -239,14 +239,19 @@ class Client(threading.Thread):
 
 # ---------------------------------------------------------------- sampling
 
-def vm_rss(pid):
+def status_kib(pid, field):
+    """A KiB field of /proc/PID/status (VmRSS, RssAnon, RssFile), None if the process is gone."""
     try:
         for line in pathlib.Path("/proc/%d/status" % pid).read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     except OSError:
         pass
     return None
+
+
+def vm_rss(pid):
+    return status_kib(pid, "VmRSS")
 
 
 def established(port):
@@ -260,13 +265,14 @@ def sample(minute, t0, httpd, cluster, stats):
     children = {}
     for pid in httpd.children():
         rss = vm_rss(pid)
+        anon = status_kib(pid, "RssAnon")
         try:
             fds = Httpd.fd_count(pid)
             peers = Httpd.tcp_peer_ports(pid)
         except OSError:
             continue
         if rss is not None:
-            children[pid] = {"rss": rss, "fds": fds, "ajp": sum(n for p, n in peers.items() if p in ajp_ports)}
+            children[pid] = {"rss": rss, "anon": anon or 0, "fds": fds, "ajp": sum(n for p, n in peers.items() if p in ajp_ports)}
     requests, errors = stats.total()
     return {"minute": minute, "at": (time.monotonic() - t0) / 60, "children": children,
             "parent_rss": vm_rss(httpd.pid), "ajp": {node.name: established(node.ajp_port) for node in cluster},
@@ -289,7 +295,7 @@ class Sampler(threading.Thread):
             self.samples.append(s)
             say("soak: minute %2d: %d requests, %d errors, load %.1f; children %s; AJP %s" % (
                 minute, s["requests"], s["errors"], s["load1"],
-                ", ".join("%d: %d KiB/%d fds (%d AJP)" % (pid, c["rss"], c["fds"], c["ajp"])
+                ", ".join("%d: %d KiB (anon %d)/%d fds (%d AJP)" % (pid, c["rss"], c["anon"], c["fds"], c["ajp"])
                           for pid, c in sorted(s["children"].items())),
                 ", ".join("%s %d" % kv for kv in s["ajp"].items())))
 
@@ -332,22 +338,25 @@ def failover(cluster, name, how, down, log):
 
 def report(samples, failovers, stats, args, t0, httpd, context, points):
     lines = []
+    middle = (args.warmup + args.minutes) // 2
     warm = [s for s in samples if s["minute"] >= args.warmup]
     by_minute = {s["minute"]: s for s in samples}
     pids = sorted({pid for s in samples for pid in s["children"]})
     head = "| httpd child | " + " | ".join("RSS @%d min" % p for p in points) + \
-           " | RSS slope after %d min | " % args.warmup + " | ".join("fds @%d min" % p for p in points) + \
+           " | RSS slope after %d min | anon slope %d–%d / %d–%d min | " % (
+               args.warmup, args.warmup, middle, middle, args.minutes) + " | ".join("fds @%d min" % p for p in points) + \
            " | fds slope | non-AJP fds slope | Lived (min) |"
     lines += ["Two clustered Tomcats (was1, was2) behind httpd 2.4 (event MPM, harness defaults: StartServers 2 × "
               "ThreadsPerChild 25, MaxRequestWorkers 150) and SwiftJK (lb worker1, sticky, defaults). %d keep-alive "
               "clients, %d ms apart, ran the mix for %d minutes (weights: %s); a failover every %d s (a node stopped by PID "
               "for %d s, SIGTERM and SIGKILL in turn, then restarted until it rejoined the cluster). RSS = VmRSS in KiB; "
               "fds = /proc/PID/fd (pooled AJP sockets in brackets); slopes = least squares over the samples from minute "
-              "%d to the end." % (args.threads, args.pause_ms, args.minutes, ", ".join("%s %d" % m for m in MIX),
+              "%d to the end; anon = RssAnon (the heap and other private memory, without mapped code), its slope in "
+              "each half after the warm-up: a leak keeps its slope, a warm-up flattens." % (args.threads, args.pause_ms, args.minutes, ", ".join("%s %d" % m for m in MIX),
                                   args.failover_every, args.down, args.warmup), "",
               "Machine: %s; %s at the start, %s at the end%s." % (context["machine"], context["load_start"],
                                                                   context["load_end"], context["note"]), "",
-              head, "|---|" + "---:|" * (2 * len(points) + 3) + "---|"]
+              head, "|---|" + "---:|" * (2 * len(points) + 4) + "---|"]
     for pid in pids:
         mine = [(s["at"], s["children"][pid]) for s in samples if pid in s["children"]]
         mine_warm = [(at, c) for at, c in mine if at >= args.warmup - 0.01]
@@ -356,6 +365,9 @@ def report(samples, failovers, stats, args, t0, httpd, context, points):
             c = by_minute.get(p, {}).get("children", {}).get(pid)
             cells.append("%d" % c["rss"] if c else "—")
         rss_slope = slope([(at, c["rss"]) for at, c in mine_warm])
+        halves = [slope([(at, c["anon"]) for at, c in mine_warm if low - 0.01 <= at <= high + 0.01])
+                  for low, high in ((args.warmup, middle), (middle, args.minutes))]
+        anon_cell = " / ".join("%+.2f" % h if h is not None else "—" for h in halves) + " KiB/min"
         fd_cells = []
         for p in points:
             c = by_minute.get(p, {}).get("children", {}).get(pid)
@@ -364,8 +376,8 @@ def report(samples, failovers, stats, args, t0, httpd, context, points):
         other_slope = slope([(at, c["fds"] - c["ajp"]) for at, c in mine_warm])
         lived = "%d–%d" % (min(s["minute"] for s in samples if pid in s["children"]),
                            max(s["minute"] for s in samples if pid in s["children"]))
-        lines.append("| %d | %s | %s | %s | %s | %s | %s |" % (
-            pid, " | ".join(cells), "%+.2f KiB/min" % rss_slope if rss_slope is not None else "—",
+        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            pid, " | ".join(cells), "%+.2f KiB/min" % rss_slope if rss_slope is not None else "—", anon_cell,
             " | ".join(fd_cells), "%+.3f/min" % fd_slope if fd_slope is not None else "—",
             "%+.3f/min" % other_slope if other_slope is not None else "—", lived))
     total_slope = slope([(s["at"], sum(c["rss"] for c in s["children"].values())) for s in warm])
@@ -485,16 +497,17 @@ def main():
         context["load_end"] = load_text()
         samples = sampler.samples
         points = sorted({args.warmup, args.minutes // 2, args.minutes} & {s["minute"] for s in samples})
-        markdown = report(samples, failovers, stats, args, t0, httpd, context, points)
-        say()
-        say(markdown)
         out_dir = ROOT / "bench" / "results"
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "soak.md").write_text("# Soak\n\n" + markdown + "\n")
+        # The samples first: a report that fails must not lose 30 minutes of them.
         (out_dir / "soak.json").write_text(json.dumps({
             "args": vars(args), "samples": samples, "ops": stats.ops, "outcomes": stats.outcomes,
             "failovers": [dict(f, stop=(f["stop"] - t0) / 60, back=(f["back"] - t0) / 60) for f in failovers],
             "errors": [((t - t0) / 60, op, what) for t, op, what in stats.errors[:5000]]}, indent=1, default=str) + "\n")
+        markdown = report(samples, failovers, stats, args, t0, httpd, context, points)
+        say()
+        say(markdown)
+        (out_dir / "soak.md").write_text("# Soak\n\n" + markdown + "\n")
         if args.no_write or args.minutes < 30:
             say("soak: wrote bench/results/soak.{md,json} (BENCHMARKS.md kept: %s)" % (
                 "--no-write" if args.no_write else "shorter than 30 minutes"))
