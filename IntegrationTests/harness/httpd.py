@@ -50,6 +50,7 @@ class Httpd:
     mpm: "event", "prefork" or "worker"; default $HARNESS_MPM (run.py --mpm), else event.
     mpm_settings: overrides of MPM_DEFAULTS[mpm], e.g. {"ThreadsPerChild": 5}.
     modules: more module names to load from /usr/lib/apache2/modules, e.g. ["headers"].
+    access_log: True (the harness's format, with JK_* notes), False (none) or "combined".
     """
 
     def __init__(self, module_so, mpm=None, port=None, workers_properties="",
@@ -140,8 +141,7 @@ DirectoryIndex index.html
 
 LogLevel {self.httpd_log_level}
 ErrorLog "{root}/logs/error.log"
-LogFormat {LOG_FORMAT} jk
-{'' if self.access_log_enabled else '#'}CustomLog "{root}/logs/access.log" jk
+{self._access_log_lines(root)}
 
 LoadModule jk_module {self.module_so}
 JkWorkersFile "{root}/conf/workers.properties"
@@ -153,6 +153,16 @@ JkLogStampFormat "[%a %b %d %H:%M:%S %Y] "
 
 {self.extra_conf}
 """
+
+    def _access_log_lines(self, root):
+        """The access log: the harness's format with JK_* notes (access_entries reads it), or
+        with access_log="combined" Debian's default format, which names no note (SwiftJK then
+        sets only JK_WORKER_NAME: docs/architecture.md §5.1)."""
+        if self.access_log_enabled == "combined":
+            return ('LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined\n'
+                    'CustomLog "' + str(root) + '/logs/access.log" combined')
+        return 'LogFormat %s jk\n%sCustomLog "%s/logs/access.log" jk' % (
+            LOG_FORMAT, "" if self.access_log_enabled else "#", root)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -6,12 +6,18 @@ same Tomcat, so any member serves) and the same CustomLog of every JK_* note, on
 and one mod_jk. Ten requests each, one at a time. SwiftJK writes the twenty JK_LB_* notes with one
 call into the shim (docs/architecture.md, "the request path"), so this test is what holds their
 names and formats to mod_jk's.
+
+SwiftJK sets the notes other than JK_WORKER_NAME only when some directive names them
+(docs/architecture.md §5.1): two more SwiftJK httpds show it, one with Debian's `combined`
+access log only (no notes; the jk log says so at start-up), one whose LogFormat naming the notes
+is in a file pulled in with `Include` (notes set, and the start-up line names that file).
 """
 
 import os
 import re
 
 from harness import REFERENCE_MODULE, procs, Httpd, SkipTest, Tomcat, ajp13_worker_lines, http, module_so, note, require_tools
+from harness.rundir import fixture_dir
 
 FIELDS = ["NAME", "VALUE", "ACCESSED", "SESSIONS", "READ", "TRANSFERRED", "ERRORS", "BUSY", "ACTIVATION", "STATE"]
 NOTES = (["JK_WORKER_NAME", "JK_WORKER_TYPE", "JK_WORKER_ROUTE", "JK_REQUEST_DURATION"]
@@ -19,6 +25,7 @@ NOTES = (["JK_WORKER_NAME", "JK_WORKER_TYPE", "JK_WORKER_ROUTE", "JK_REQUEST_DUR
 FORMAT = "NOTES URI=%U " + " ".join("%s=%%{%s}n" % (n, n) for n in NOTES)
 TC = None
 SERVERS = {}
+ON_DEMAND = {}
 REQUESTS = 10
 
 
@@ -37,10 +44,16 @@ def setup_module():
                   jk_directives="JkMount /*.jsp worker1",
                   extra_conf='LogFormat "%s" jknotes\nCustomLog "logs/notes.log" jknotes\n' % FORMAT)
         SERVERS[label] = h.configtest_and_start()
+    included = fixture_dir("notes-include") / "notes.conf"
+    included.write_text('LogFormat "%s" jknotes\nCustomLog "logs/notes.log" jknotes\n' % FORMAT)
+    for label, extra in (("combined", ""), ("included", 'Include "%s"\n' % included)):
+        h = Httpd(module_so(), name="httpd-notes-" + label, workers_properties=workers, access_log="combined",
+                  jk_directives="JkMount /*.jsp worker1", extra_conf=extra)
+        ON_DEMAND[label] = (h.configtest_and_start(), included)
 
 
 def teardown_module():
-    for f in list(SERVERS.values()) + [TC]:
+    for f in list(SERVERS.values()) + [h for h, _ in ON_DEMAND.values()] + [TC]:
         if f:
             f.stop()
 
@@ -115,3 +128,25 @@ def test_lb_notes_match_mod_jk():
             by_member.setdefault(row["JK_LB_FIRST_NAME"], []).append(int(row["JK_LB_FIRST_ACCESSED"]))
         for member, counts in by_member.items():
             assert counts == sorted(counts) and counts[-1] >= len(counts) - 1, (label, member, counts)
+
+
+def test_notes_only_when_a_directive_names_them():
+    for h, _ in ON_DEMAND.values():
+        for _ in range(3):
+            r = http.get(h.url("/hello.jsp"))
+            assert r.status == 200, r
+    plain, _ = ON_DEMAND["combined"]
+    line = procs.wait_until(lambda: next((l for l in plain.jk_log().splitlines() if "notes: " in l), None), 10,
+                            what="the notes line in jk.log")
+    note("combined access log only: %s" % line.split("] ", 2)[-1])
+    assert "JK_WORKER_TYPE/ROUTE, JK_REQUEST_DURATION not set" in line, line
+    assert "JK_LB_FIRST_*/JK_LB_LAST_* not set" in line, line
+    h, included = ON_DEMAND["included"]
+    line = procs.wait_until(lambda: next((l for l in h.jk_log().splitlines() if "notes: " in l), None), 10,
+                            what="the notes line in jk.log")
+    note("LogFormat in an included file: %s" % line.split("] ", 2)[-1])
+    assert "JK_LB_FIRST_*/JK_LB_LAST_* set (LogFormat at %s:1)" % included in line, line
+    procs.wait_until(lambda: len(logged(h)) >= 3, 10, what="3 lines in notes.log")
+    for row in logged(h):
+        assert row["JK_WORKER_TYPE"] == "lb" and row["JK_WORKER_ROUTE"] in ("m1", "m2"), row
+        assert row["JK_LB_LAST_NAME"] == row["JK_WORKER_ROUTE"] and row["JK_LB_FIRST_STATE"] == "OK", row

@@ -209,8 +209,30 @@ static void own_server_configs(apr_pool_t *pconf, server_rec *main_server)
             ap_set_module_config(s->module_config, &jk_module, create_server_config(pconf, s));
 }
 
+static int count_tree(const ap_directive_t *d)
+{
+    int n = 0;
+    for (; d; d = d->next)
+        n += 1 + count_tree(d->first_child);
+    return n;
+}
+
+static int flatten_tree(const ap_directive_t *d, sjk_config_line *lines, int at, int n)
+{
+    for (; d && at < n; d = d->next) {
+        lines[at].directive = d->directive;
+        lines[at].args = d->args;
+        lines[at].file = d->filename;
+        lines[at].line = d->line_num;
+        at = flatten_tree(d->first_child, lines, at + 1, n);
+    }
+    return at;
+}
+
 static void describe(sjk_startup *st, sjk_config_host *host, apr_pool_t *p, server_rec *main_server)
 {
+    int n_lines = count_tree(ap_conftree);
+    sjk_config_line *lines = apr_pcalloc(p, sizeof(sjk_config_line) * (n_lines > 0 ? n_lines : 1));
     server_rec *s;
     int n = 0, i = 0, threads = 1, daemons = 1;
     sjk_server *servers;
@@ -242,6 +264,8 @@ static void describe(sjk_startup *st, sjk_config_host *host, apr_pool_t *p, serv
     st->mpm_name = ap_show_mpm();
     st->servers = servers;
     st->n_servers = n;
+    st->config_lines = lines;
+    st->n_config_lines = flatten_tree(ap_conftree, lines, 0, n_lines);
 }
 
 static apr_status_t release_config(void *config)

@@ -24,7 +24,8 @@ enum LoadBalancerService {
         var request = LoadBalancedRequest(
             lb: lb, runtime: runtime, shared: shared, method: base.method, facts: facts, httpd: httpd, extensions: extensions,
             log: log)
-        defer { request.setNotes() }
+        let setNotes = runtime.configuration.startup.requestNotes.contains(.lb)
+        defer { if setNotes { request.setNotes() } }
         var action = request.journey.next(.start)
         while true {
             let event: RequestJourney.Event

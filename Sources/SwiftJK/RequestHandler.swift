@@ -55,7 +55,9 @@ enum RequestHandler {
         runtime.pullAJPSettings()
         let facts = RequestFacts(view: view, server: server)
         let request = RequestEncoder(facts: facts, options: options)
-        httpd.setNote("JK_WORKER_TYPE", plan.typeName)
+        // Only when a directive names them (RequestNotes): nothing else reads these.
+        let workerNotes = configuration.startup.requestNotes.contains(.worker)
+        if workerNotes { httpd.setNote("JK_WORKER_TYPE", plan.typeName) }
 
         var report: ServiceReport
         switch plan {
@@ -71,8 +73,10 @@ enum RequestHandler {
             report = StatusWorkerService.serve(plan: status, runtime: runtime, facts: facts, httpd: httpd)
         }
         let duration = SystemClock.nowMicroseconds() - started
-        RequestLogLine.withSeconds(microseconds: duration) { httpd.setNote("JK_REQUEST_DURATION", $0) }
-        if let route = report.route { httpd.setNote("JK_WORKER_ROUTE", route) }
+        if workerNotes {
+            RequestLogLine.withSeconds(microseconds: duration) { httpd.setNote("JK_REQUEST_DURATION", $0) }
+            if let route = report.route { httpd.setNote("JK_WORKER_ROUTE", route) }
+        }
         if let warning = report.secretWarning, runtime.firstTime("secret:\(plan.name)") { log.warn(warning) }
         if let failure = report.failureLine {
             log.log(report.failureLevel, facts.requestID.map { "\(failure) [id=\($0)]" } ?? failure)

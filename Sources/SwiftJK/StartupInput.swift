@@ -12,6 +12,9 @@ struct StartupInput: Sendable {
     var parentPID: Int
     var mpmName: String
     var servers: [RawServer]
+    /// Which JK_* note groups some directive of httpd's configuration names, and where.
+    var requestNotes: RequestNotes = .all
+    var requestNoteMentions: [(RequestNotes, RequestNotes.ConfigurationLine)] = []
 
     init(_ startup: UnsafePointer<sjk_startup>) {
         let s = startup.pointee
@@ -24,9 +27,23 @@ struct StartupInput: Sendable {
         parentPID = Int(s.parent_pid)
         mpmName = s.mpm_name.map { String(cString: $0) } ?? "unknown"
         servers = []
-        guard let list = s.servers else { return }
-        for index in 0..<Int(max(0, s.n_servers)) {
-            servers.append(Self.server(list[index], isMain: index == 0))
+        if let list = s.servers {
+            for index in 0..<Int(max(0, s.n_servers)) {
+                servers.append(Self.server(list[index], isMain: index == 0))
+            }
+        }
+        (requestNotes, requestNoteMentions) = RequestNotes.read(by: Self.configurationLines(s))
+    }
+
+    /// Every directive of httpd's configuration tree (any module's), as text.
+    static func configurationLines(_ s: sjk_startup) -> [RequestNotes.ConfigurationLine] {
+        guard let lines = s.config_lines else { return [] }
+        return (0..<Int(max(0, s.n_config_lines))).map { index in
+            let line = lines[index]
+            return RequestNotes.ConfigurationLine(
+                directive: line.directive.map { String(cString: $0) } ?? "",
+                arguments: line.args.map { String(cString: $0) } ?? "",
+                location: line.file.map { SourceLocation(file: String(cString: $0), line: Int(line.line)) })
         }
     }
 

@@ -29,9 +29,23 @@ enum StartupReport {
                 log.info("worker \(status.name): status")
             }
         }
+        log.info(notesLine(configuration.startup))
         for server in configuration.jk.servers {
             let rules = server.mounts.rules.map(\.display)
             log.info("mounts of \(server.label): \(rules.isEmpty ? "none" : rules.joined(separator: " "))")
         }
+    }
+
+    /// Which JK_* notes requests get, and why (a LogFormat that names them turns them on).
+    static func notesLine(_ startup: StartupInput) -> String {
+        func group(_ notes: RequestNotes, _ label: String) -> String {
+            guard startup.requestNotes.contains(notes) else {
+                return "\(label) not set (no directive names them)"
+            }
+            guard let (_, line) = startup.requestNoteMentions.first(where: { $0.0 == notes }) else { return "\(label) set" }
+            return "\(label) set (\(line.directive) at \(line.location.map { "\($0)" } ?? "?"))"
+        }
+        return "notes: JK_WORKER_NAME set; " + group(.worker, "JK_WORKER_TYPE/ROUTE, JK_REQUEST_DURATION") + "; "
+            + group(.lb, "JK_LB_FIRST_*/JK_LB_LAST_*")
     }
 }

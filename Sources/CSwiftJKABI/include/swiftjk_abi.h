@@ -71,6 +71,15 @@ typedef struct sjk_config_host {
     int (*open_piped_log)(void *ctx, const char *command);
 } sjk_config_host;
 
+/* One directive anywhere in httpd's configuration tree (ap_conftree), any module's: which
+   JK_* notes to set depends on whether some LogFormat (or any directive) names them. */
+typedef struct sjk_config_line {
+    const char *directive;
+    const char *args;          /* as written after the directive name */
+    const char *file;
+    int line;
+} sjk_config_line;
+
 typedef struct sjk_startup {
     const sjk_config_host *host;
     const char *server_root;
@@ -83,6 +92,8 @@ typedef struct sjk_startup {
     const char *mpm_name;         /* ap_show_mpm() */
     const sjk_server *servers;
     int n_servers;
+    const sjk_config_line *config_lines;  /* every directive of ap_conftree, depth first */
+    int n_config_lines;
 } sjk_startup;
 
 /* ---------------------------------------------------------------------------------------------
