@@ -54,66 +54,97 @@ public enum SessionRouteExtractor {
     }
 
     /// `get_path_param`: the first occurrence of `name` followed by `=`; the value ends at `?`
-    /// or `;` (and, unlike mod_jk, at `/`: a route never contains one). Works on bytes.
+    /// or `;` (and, unlike mod_jk, at `/`: a route never contains one). Works on the bytes in
+    /// place: this runs on every lb request, and a walk over `Substring.UTF8View` indices with
+    /// an `Array` needle cost ~1,000 instructions and an allocation (docs/architecture.md §5.1).
     static func pathParameter(in uri: Substring, name: String) -> Substring? {
-        let bytes = uri.utf8
-        let needle = Array(name.utf8)
-        guard !needle.isEmpty else { return nil }
-        var index = bytes.startIndex
-        while let found = find(needle, in: bytes, from: index) {
-            let after = bytes.index(found, offsetBy: needle.count)
-            if after < bytes.endIndex, bytes[after] == UInt8(ascii: "=") {
-                let valueStart = bytes.index(after: after)
-                let valueEnd = bytes[valueStart...].firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "/") }
-                    ?? bytes.endIndex
-                return uri[valueStart..<valueEnd]
+        var name = name
+        let range: Range<Int>? = name.withUTF8 { needle in
+            withBytes(uri) { bytes -> Range<Int>? in
+                var index = 0
+                while let found = find(needle, in: bytes, from: index) {
+                    let after = found + needle.count
+                    if after < bytes.count, bytes[after] == UInt8(ascii: "=") {
+                        var end = after + 1
+                        while end < bytes.count, bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: ";"),
+                            bytes[end] != UInt8(ascii: "/")
+                        {
+                            end += 1
+                        }
+                        return (after + 1)..<end
+                    }
+                    index = found + 1
+                }
+                return nil
             }
-            index = bytes.index(after: found)
         }
-        return nil
+        return range.map { slice(uri, $0) }
     }
 
     /// `get_cookie`: every cookie whose name is exactly `name` (case-sensitive), preceded by the
     /// start, `;`, `,` or a space; the value ends at `;` or `,`; surrounding quotes are removed.
     static func cookies(in header: Substring, name: String) -> [Substring] {
-        let bytes = header.utf8
-        let needle = Array(name.utf8)
-        guard !needle.isEmpty else { return [] }
-        var found: [Substring] = []
-        var index = bytes.startIndex
-        while let match = find(needle, in: bytes, from: index) {
-            index = bytes.index(after: match)
-            if match != bytes.startIndex {
-                let before = bytes[bytes.index(before: match)]
-                guard before == UInt8(ascii: ";") || before == UInt8(ascii: ",") || before == UInt8(ascii: " ") || before == UInt8(ascii: "\t")
-                else { continue }
+        var name = name
+        let ranges: [Range<Int>] = name.withUTF8 { needle in
+            withBytes(header) { bytes -> [Range<Int>] in
+                var found: [Range<Int>] = []
+                var index = 0
+                while let match = find(needle, in: bytes, from: index) {
+                    index = match + 1
+                    if match > 0 {
+                        let before = bytes[match - 1]
+                        guard before == UInt8(ascii: ";") || before == UInt8(ascii: ",") || before == UInt8(ascii: " ")
+                            || before == UInt8(ascii: "\t")
+                        else { continue }
+                    }
+                    var cursor = match + needle.count
+                    while cursor < bytes.count, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") {
+                        cursor += 1
+                    }
+                    guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") else { continue }
+                    var start = cursor + 1
+                    guard start < bytes.count else { continue }
+                    var end = start
+                    while end < bytes.count, bytes[end] != UInt8(ascii: ";"), bytes[end] != UInt8(ascii: ",") { end += 1 }
+                    if end - start > 1, bytes[start] == UInt8(ascii: "\""), bytes[end - 1] == UInt8(ascii: "\"") {
+                        start += 1
+                        end -= 1
+                    }
+                    found.append(start..<end)
+                }
+                return found
             }
-            var cursor = bytes.index(match, offsetBy: needle.count)
-            while cursor < bytes.endIndex, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") {
-                cursor = bytes.index(after: cursor)
-            }
-            guard cursor < bytes.endIndex, bytes[cursor] == UInt8(ascii: "=") else { continue }
-            let valueStart = bytes.index(after: cursor)
-            guard valueStart < bytes.endIndex else { continue }
-            let valueEnd = bytes[valueStart...].firstIndex { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ",") } ?? bytes.endIndex
-            var value = header[valueStart..<valueEnd]
-            if value.utf8.count > 1, value.utf8.first == UInt8(ascii: "\""), value.utf8.last == UInt8(ascii: "\"") {
-                value = value.dropFirst().dropLast()
-            }
-            found.append(value)
         }
-        return found
+        return ranges.map { slice(header, $0) }
     }
 
-    /// The first position of `needle` in `bytes` at or after `start`.
-    static func find(_ needle: [UInt8], in bytes: Substring.UTF8View, from start: Substring.UTF8View.Index) -> Substring.UTF8View.Index? {
-        guard let first = needle.first else { return nil }
+    /// `body` over the UTF-8 bytes of `text`, in place for a native string (a copy otherwise).
+    static func withBytes<R>(_ text: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
+    /// The first offset of `needle` in `bytes` at or after `start`.
+    static func find(_ needle: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let first = needle.first, needle.count <= bytes.count, start >= 0 else { return nil }
+        let last = bytes.count - needle.count
         var index = start
-        while let candidate = bytes[index...].firstIndex(of: first) {
-            if bytes[candidate...].starts(with: needle) { return candidate }
-            index = bytes.index(after: candidate)
+        while index <= last {
+            if bytes[index] == first {
+                var matched = 1
+                while matched < needle.count, bytes[index + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return index }
+            }
+            index += 1
         }
         return nil
+    }
+
+    /// `text[range]` for a range of UTF-8 offsets (on ASCII delimiters, so scalar-aligned).
+    static func slice(_ text: Substring, _ range: Range<Int>) -> Substring {
+        let utf8 = text.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+        return text[start..<utf8.index(start, offsetBy: range.count)]
     }
 }
 

@@ -96,6 +96,33 @@ final class RequestFacts: @unchecked Sendable {
         self.environmentAttributes = []
     }
 
+    /// The common methods and protocols as literals, without decoding the C string
+    /// (`String(cString:)` measures and validates: ~190 instructions for a short one).
+    static func knownMethod(_ pointer: UnsafePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        if spells(pointer, "GET") { return "GET" }
+        if spells(pointer, "POST") { return "POST" }
+        if spells(pointer, "HEAD") { return "HEAD" }
+        if spells(pointer, "PUT") { return "PUT" }
+        if spells(pointer, "DELETE") { return "DELETE" }
+        if spells(pointer, "OPTIONS") { return "OPTIONS" }
+        return nil
+    }
+
+    static func knownProtocol(_ pointer: UnsafePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        if spells(pointer, "HTTP/1.1") { return "HTTP/1.1" }
+        if spells(pointer, "HTTP/1.0") { return "HTTP/1.0" }
+        return nil
+    }
+
+    /// Whether the C string is exactly `literal`.
+    static func spells(_ pointer: UnsafePointer<CChar>, _ literal: StaticString) -> Bool {
+        let bytes = literal.utf8Start
+        for index in 0..<literal.utf8CodeUnitCount where UInt8(bitPattern: pointer[index]) != bytes[index] { return false }
+        return pointer[literal.utf8CodeUnitCount] == 0
+    }
+
     /// Reads the C view. Strings are copied: the view lives only during the call; headers are
     /// not (they live in r->pool for the whole request).
     init(view: UnsafePointer<sjk_request_view>, server context: ServerContext) {
@@ -104,8 +131,8 @@ final class RequestFacts: @unchecked Sendable {
         let environment = RequestEnvironment(v)
         let options = context.options
         let keys = context.keys
-        method = text(v.method) ?? "GET"
-        protocolVersion = text(v.protocol) ?? "HTTP/1.1"
+        method = Self.knownMethod(v.method) ?? text(v.method) ?? "GET"
+        protocolVersion = Self.knownProtocol(v.protocol) ?? text(v.protocol) ?? "HTTP/1.1"
         uri = text(v.uri) ?? "/"
         unparsedURI = text(v.unparsed_uri) ?? uri
         queryString = text(v.args)
