@@ -82,24 +82,27 @@ MPM = {
 class Cell:
     """One line of the table: a configuration (backend, threads, secret) and a load."""
 
-    def __init__(self, backend, threads, secret, workload, connections, issue=False):
+    def __init__(self, backend, threads, secret, workload, connections, issue=False, log="combined"):
         self.backend, self.threads, self.secret = backend, threads, secret
         self.workload, self.connections, self.issue = workload, connections, issue
+        self.log = log  # the access log's format: "combined" (Debian's) or "notes" (names JK_* notes)
 
     @property
     def config(self):
-        return (self.backend, self.threads, self.secret)
+        return (self.backend, self.threads, self.secret, self.log)
 
     @property
     def id(self):
-        return "%s-%s-t%d-%s-c%d" % (self.backend, self.workload, self.threads,
-                                     "secret" if self.secret else "nosecret", self.connections)
+        return "%s-%s-t%d-%s-c%d%s" % (self.backend, self.workload, self.threads,
+                                       "secret" if self.secret else "nosecret", self.connections,
+                                       "-notes" if self.log == "notes" else "")
 
     @property
     def description(self):
+        notes = ", JK notes in the access log" if self.log == "notes" else ""
         if self.backend == "tomcat":
-            return "%s (%s)" % (WORKLOADS[self.workload][1], BACKENDS[self.backend])
-        return BACKENDS[self.backend]
+            return "%s (%s%s)" % (WORKLOADS[self.workload][1], BACKENDS[self.backend], notes)
+        return BACKENDS[self.backend] + notes
 
 
 def matrix():
@@ -108,6 +111,7 @@ def matrix():
     # connections only by closing idle ones (event MPM, short of workers), whatever the module,
     # and wrk counts those closes as read errors.
     cells = [Cell("nullc", 25, True, "hello", 16, issue=True),
+             Cell("nullc", 25, True, "hello", 16, log="notes"),
              Cell("nullc", 25, False, "hello", 16),
              Cell("nullc", 64, True, "hello", 16), Cell("nullc", 64, True, "hello", 64),
              Cell("nullc", 64, False, "hello", 16),
@@ -208,9 +212,15 @@ def workers_properties(members, secret):
     return "\n".join(lines) + "\n"
 
 
-def make_httpd(label, so, config, members, access_log=True, log_stamp=None, extra_properties=""):
-    backend, threads, secret = config
-    name = "%s-%s-t%d-%s" % (label.lower(), backend, threads, "secret" if secret else "nosecret")
+def make_httpd(label, so, config, members, access_log=None, log_stamp=None, extra_properties=""):
+    """config: (backend, threads, secret[, log]); log "combined" (the default: Debian's format,
+    which names no JK_* note) or "notes" (the harness's format, which names three)."""
+    backend, threads, secret = config[:3]
+    log = config[3] if len(config) > 3 else "combined"
+    if access_log is None:
+        access_log = "combined" if log == "combined" else True
+    name = "%s-%s-t%d-%s%s" % (label.lower(), backend, threads, "secret" if secret else "nosecret",
+                               "-notes" if log == "notes" else "")
     httpd = Httpd(so, mpm="event", workers_properties=workers_properties(members, secret) + extra_properties,
                   name=name, access_log=access_log, jk_directives="JkMount /*.jsp worker1\nJkMount /jkstatus jkstatus",
                   mpm_settings=MPM[threads])
@@ -373,7 +383,7 @@ def main():
             if cell.config not in configs:
                 configs.append(cell.config)
         for config in configs:
-            backend, threads, secret = config
+            backend, threads, secret = config[:3]
             servers = {}
             for label in LABELS:
                 httpd = make_httpd(label, modules[label], config, members[backend])
@@ -530,8 +540,8 @@ def summarize(cells, results, memory_rows, debug, micro, args, elapsed):
                  "modules back to back); Rounds ahead = rounds in which SwiftJK served more requests; wrk -t2, keep-alive. "
                  "Errors = wrk's socket errors / non-2xx answers in the access log, summed over the rounds. "
                  "★ = issue 15's configuration (event MPM StartServers 2 × ThreadsPerChild 25, MaxRequestWorkers 150, "
-                 "MaxKeepAliveRequests 10000, access log, JkLogLevel info, JkLogStampFormat, status worker in "
-                 "worker.list, lb worker1 sticky over two members, secret, default timeouts). "
+                 "MaxKeepAliveRequests 10000, access log in Debian's combined format, JkLogLevel info, JkLogStampFormat, status worker in "
+                 "worker.list, lb worker1 sticky over two members, secret, default timeouts). JK notes in the access log = the harness's format, which logs JK_WORKER_NAME, JK_WORKER_ROUTE and JK_LB_LAST_NAME, so SwiftJK sets every note as mod_jk does (docs/architecture.md §5.1). "
                  "⚠ = a round ran with the machine below 85%% busy (disturbed). Whole run: %.1f min." % (elapsed / 60))
     if memory_rows:
         lines.append("")
