@@ -16,12 +16,15 @@ download reset after 64 KiB, a 1 MiB upload reset after 256 KiB). Every --failov
 turn, was1 and was2 in turn) for --down seconds (default 20), then started again and waits until
 it has rejoined the cluster.
 
-Every minute: each httpd child's RSS (VmRSS in /proc/PID/status) and descriptors (/proc/PID/fd,
-pooled AJP sockets counted apart), the AJP connections, the Tomcats' RSS. At the end: per child
+Every minute: each httpd child's RSS (VmRSS in /proc/PID/status), its anonymous memory split
+into malloc heaps, thread stacks and the rest (/proc/PID/smaps: anonymous_memory), descriptors
+(/proc/PID/fd, pooled AJP sockets counted apart), the AJP connections, the Tomcats' RSS. At the end: per child
 RSS and descriptors at --warmup (5), the middle (15) and the end (30), and their least-squares
 slopes after the warm-up (KiB/min, fds/min); the outcomes (errors apart inside the failover
 windows: from the stop to 15 s after the node has rejoined); crash lines in error.log.
-Writes bench/results/soak.{md,json} and the "Soak" section of BENCHMARKS.md (full runs of at
+To tell SwiftJK's growth from httpd's own, run Debian's mod_jk through the same soak at the
+same time: `--module /usr/lib/apache2/modules/mod_jk.so --results soak-modjk --no-write`.
+Writes bench/results/soak.{md,json} (--results names them) and the "Soak" section of BENCHMARKS.md (full runs of at
 least 30 minutes only). Standard library + the harness; needs root; 127.0.0.1 only.
 """
 
@@ -254,6 +257,63 @@ def vm_rss(pid):
     return status_kib(pid, "VmRSS")
 
 
+HEAP_MAX = 64 * MIB      # glibc's HEAP_MAX_SIZE on 64-bit: every non-main arena lives in one such aligned reservation
+
+
+def anonymous_memory(pid):
+    """Where a process's anonymous memory is, from /proc/PID/smaps (KiB of `Anonymous:`):
+    {"heap": glibc's malloc heaps, "heap_mapped": their size (touched or not), "arenas": their number, "stacks": thread stacks,
+    "threads": their number, "other": the rest (mmap'd large blocks, the runtimes' own maps)};
+    None if the process is gone.
+
+    The main arena is the `[heap]` mapping. Every other arena is a heap that glibc reserves as
+    HEAP_MAX bytes aligned to HEAP_MAX: an anonymous read-write mapping at an aligned address,
+    followed by the still inaccessible rest of the reservation (---p), the two adding up to
+    HEAP_MAX. A thread stack is an anonymous read-write mapping right above its guard (---p).
+    The split tells a leak (heap growing while the arena count stays) from arenas and stacks
+    reaching their high-water marks: glibc keeps up to 8 arenas per core and each keeps its
+    peak, and each thread's stack keeps the deepest call it has made."""
+    maps = []
+    try:
+        current = None
+        for line in pathlib.Path("/proc/%d/smaps" % pid).read_text().splitlines():
+            head = re.match(r"^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ (\d+)\s*(.*)$", line)
+            if head:
+                current = {"start": int(head.group(1), 16), "end": int(head.group(2), 16), "perms": head.group(3),
+                           "inode": int(head.group(4)), "path": head.group(5).strip(), "anon": 0}
+                maps.append(current)
+            elif current is not None and line.startswith("Anonymous:"):
+                current["anon"] = int(line.split()[1])
+    except OSError:
+        return None
+    out = {"heap": 0, "heap_mapped": 0, "arenas": 0, "stacks": 0, "threads": 0, "other": 0}
+    for i, m in enumerate(maps):
+        if m["path"] == "[heap]":
+            out["heap"] += m["anon"]
+            out["heap_mapped"] += (m["end"] - m["start"]) // KIB
+            out["arenas"] += 1
+            continue
+        if m["path"] or m["inode"] or m["perms"] != "rw-p":
+            continue
+        size = m["end"] - m["start"]
+        following = maps[i + 1] if i + 1 < len(maps) else None
+        before = maps[i - 1] if i > 0 else None
+        reserved = size
+        if following and following["start"] == m["end"] and following["perms"] == "---p" and not following["path"]:
+            reserved += following["end"] - following["start"]
+        if m["start"] % HEAP_MAX == 0 and reserved == HEAP_MAX:
+            out["heap"] += m["anon"]
+            out["heap_mapped"] += size // KIB
+            out["arenas"] += 1
+        elif before and before["end"] == m["start"] and before["perms"] == "---p" and not before["path"] \
+                and MIB <= size <= 64 * MIB:
+            out["stacks"] += m["anon"]
+            out["threads"] += 1
+        else:
+            out["other"] += m["anon"]
+    return out
+
+
 def established(port):
     out = subprocess.run(["ss", "-Htn", "state", "established", "dst", "127.0.0.1:%d" % port],
                          stdout=subprocess.PIPE, timeout=10).stdout.decode()
@@ -266,13 +326,14 @@ def sample(minute, t0, httpd, cluster, stats):
     for pid in httpd.children():
         rss = vm_rss(pid)
         anon = status_kib(pid, "RssAnon")
+        split = anonymous_memory(pid) or {}
         try:
             fds = Httpd.fd_count(pid)
             peers = Httpd.tcp_peer_ports(pid)
         except OSError:
             continue
         if rss is not None:
-            children[pid] = {"rss": rss, "anon": anon or 0, "fds": fds, "ajp": sum(n for p, n in peers.items() if p in ajp_ports)}
+            children[pid] = {"rss": rss, "anon": anon or 0, "split": split, "fds": fds, "ajp": sum(n for p, n in peers.items() if p in ajp_ports)}
     requests, errors = stats.total()
     return {"minute": minute, "at": (time.monotonic() - t0) / 60, "children": children,
             "parent_rss": vm_rss(httpd.pid), "ajp": {node.name: established(node.ajp_port) for node in cluster},
@@ -295,7 +356,9 @@ class Sampler(threading.Thread):
             self.samples.append(s)
             say("soak: minute %2d: %d requests, %d errors, load %.1f; children %s; AJP %s" % (
                 minute, s["requests"], s["errors"], s["load1"],
-                ", ".join("%d: %d KiB (anon %d)/%d fds (%d AJP)" % (pid, c["rss"], c["anon"], c["fds"], c["ajp"])
+                ", ".join("%d: %d KiB (anon %d: malloc %s in %s arenas, stacks %s of %s threads, other %s)/%d fds (%d AJP)" % (
+                    pid, c["rss"], c["anon"], c["split"].get("heap"), c["split"].get("arenas"), c["split"].get("stacks"),
+                    c["split"].get("threads"), c["split"].get("other"), c["fds"], c["ajp"])
                           for pid, c in sorted(s["children"].items())),
                 ", ".join("%s %d" % kv for kv in s["ajp"].items())))
 
@@ -344,19 +407,23 @@ def report(samples, failovers, stats, args, t0, httpd, context, points):
     pids = sorted({pid for s in samples for pid in s["children"]})
     head = "| httpd child | " + " | ".join("RSS @%d min" % p for p in points) + \
            " | RSS slope after %d min | anon slope %d–%d / %d–%d min | " % (
-               args.warmup, args.warmup, middle, middle, args.minutes) + " | ".join("fds @%d min" % p for p in points) + \
+               args.warmup, args.warmup, middle, middle, args.minutes) + \
+           " | ".join("anon @%d min: malloc / stacks / other" % p for p in points) + " | " + " | ".join("fds @%d min" % p for p in points) + \
            " | fds slope | non-AJP fds slope | Lived (min) |"
     lines += ["Two clustered Tomcats (was1, was2) behind httpd 2.4 (event MPM, harness defaults: StartServers 2 × "
-              "ThreadsPerChild 25, MaxRequestWorkers 150) and SwiftJK (lb worker1, sticky, defaults). %d keep-alive "
+              "ThreadsPerChild 25, MaxRequestWorkers 150) and %s (lb worker1, sticky, defaults). %d keep-alive "
               "clients, %d ms apart, ran the mix for %d minutes (weights: %s); a failover every %d s (a node stopped by PID "
               "for %d s, SIGTERM and SIGKILL in turn, then restarted until it rejoined the cluster). RSS = VmRSS in KiB; "
               "fds = /proc/PID/fd (pooled AJP sockets in brackets); slopes = least squares over the samples from minute "
               "%d to the end; anon = RssAnon (the heap and other private memory, without mapped code), its slope in "
-              "each half after the warm-up: a leak keeps its slope, a warm-up flattens." % (args.threads, args.pause_ms, args.minutes, ", ".join("%s %d" % m for m in MIX),
+              "each half after the warm-up: a leak keeps its slope, a warm-up flattens; anon split in KiB: glibc's malloc "
+              "heaps, touched of mapped (all arenas: up to 8 per core; pages once touched stay resident, so the touched "
+              "part creeps up to the mapped size, which grows only when an arena needs more), thread stacks (each keeping its deepest "
+              "call), other (large blocks mmap'd by malloc, the runtimes' own maps)." % ("SwiftJK" if "swiftjk" in os.path.basename(args.module) else os.path.basename(args.module), args.threads, args.pause_ms, args.minutes, ", ".join("%s %d" % m for m in MIX),
                                   args.failover_every, args.down, args.warmup), "",
               "Machine: %s; %s at the start, %s at the end%s." % (context["machine"], context["load_start"],
                                                                   context["load_end"], context["note"]), "",
-              head, "|---|" + "---:|" * (2 * len(points) + 4) + "---|"]
+              head, "|---|" + "---:|" * (3 * len(points) + 4) + "---|"]
     for pid in pids:
         mine = [(s["at"], s["children"][pid]) for s in samples if pid in s["children"]]
         mine_warm = [(at, c) for at, c in mine if at >= args.warmup - 0.01]
@@ -372,12 +439,19 @@ def report(samples, failovers, stats, args, t0, httpd, context, points):
         for p in points:
             c = by_minute.get(p, {}).get("children", {}).get(pid)
             fd_cells.append("%d (%d)" % (c["fds"], c["ajp"]) if c else "—")
+        heap_cells = []
+        for p in points:
+            c = by_minute.get(p, {}).get("children", {}).get(pid)
+            split = (c or {}).get("split") or {}
+            heap_cells.append("%s of %s / %s / %s" % (split.get("heap", "—"), split.get("heap_mapped", "—"),
+                                                      split.get("stacks", "—"), split.get("other", "—")))
         fd_slope = slope([(at, c["fds"]) for at, c in mine_warm])
         other_slope = slope([(at, c["fds"] - c["ajp"]) for at, c in mine_warm])
         lived = "%d–%d" % (min(s["minute"] for s in samples if pid in s["children"]),
                            max(s["minute"] for s in samples if pid in s["children"]))
-        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             pid, " | ".join(cells), "%+.2f KiB/min" % rss_slope if rss_slope is not None else "—", anon_cell,
+            " | ".join(heap_cells),
             " | ".join(fd_cells), "%+.3f/min" % fd_slope if fd_slope is not None else "—",
             "%+.3f/min" % other_slope if other_slope is not None else "—", lived))
     total_slope = slope([(s["at"], sum(c["rss"] for c in s["children"].values())) for s in warm])
@@ -438,6 +512,7 @@ def main():
     parser.add_argument("--down", type=int, default=20, help="seconds a stopped node stays down")
     parser.add_argument("--note", default="", help="a remark for the report (e.g. what else ran)")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    parser.add_argument("--results", default="soak", help="file name of bench/results/NAME.{md,json} (default soak)")
     args = parser.parse_args()
     if not os.path.isfile(args.module):
         sys.exit("soak: %s is missing" % args.module)
@@ -500,16 +575,16 @@ def main():
         out_dir = ROOT / "bench" / "results"
         out_dir.mkdir(parents=True, exist_ok=True)
         # The samples first: a report that fails must not lose 30 minutes of them.
-        (out_dir / "soak.json").write_text(json.dumps({
+        (out_dir / (args.results + ".json")).write_text(json.dumps({
             "args": vars(args), "samples": samples, "ops": stats.ops, "outcomes": stats.outcomes,
             "failovers": [dict(f, stop=(f["stop"] - t0) / 60, back=(f["back"] - t0) / 60) for f in failovers],
             "errors": [((t - t0) / 60, op, what) for t, op, what in stats.errors[:5000]]}, indent=1, default=str) + "\n")
         markdown = report(samples, failovers, stats, args, t0, httpd, context, points)
         say()
         say(markdown)
-        (out_dir / "soak.md").write_text("# Soak\n\n" + markdown + "\n")
+        (out_dir / (args.results + ".md")).write_text("# Soak\n\n" + markdown + "\n")
         if args.no_write or args.minutes < 30:
-            say("soak: wrote bench/results/soak.{md,json} (BENCHMARKS.md kept: %s)" % (
+            say("soak: wrote bench/results/%s.{md,json} (BENCHMARKS.md kept: %s)" % (args.results,
                 "--no-write" if args.no_write else "shorter than 30 minutes"))
         else:
             write_section(MARK, "## Soak (`make soak`, %d minutes)\n\n" % args.minutes + markdown)
