@@ -116,7 +116,8 @@ hostile: mod_swiftjk.so
 # of every httpd child each minute, and their slopes (SOAK_MINUTES, default 30; manual).
 SOAK_MINUTES ?= 30
 soak: mod_swiftjk.so
-	$(PYTHON) bench/soak.py --module $(CURDIR)/mod_swiftjk.so --minutes $(SOAK_MINUTES)
+	$(PYTHON) bench/soak.py --module $(CURDIR)/mod_swiftjk.so --minutes $(SOAK_MINUTES) \
+		--reference /usr/lib/apache2/modules/mod_jk.so
 
 # AddressSanitizer (+UBSan in C) or ThreadSanitizer builds of the module under the e2e cluster,
 # fault, restart and status tests, event and prefork; any report fails (scripts/sanitize.sh).

@@ -22,8 +22,9 @@ into malloc heaps, thread stacks and the rest (/proc/PID/smaps: anonymous_memory
 RSS and descriptors at --warmup (5), the middle (15) and the end (30), and their least-squares
 slopes after the warm-up (KiB/min, fds/min); the outcomes (errors apart inside the failover
 windows: from the stop to 15 s after the node has rejoined); crash lines in error.log.
-To tell SwiftJK's growth from httpd's own, run Debian's mod_jk through the same soak at the
-same time: `--module /usr/lib/apache2/modules/mod_jk.so --results soak-modjk --no-write`.
+To tell SwiftJK's growth from httpd's own, --reference MODULE (make soak: Debian's mod_jk) runs
+the same soak of that module at the same time, with its own httpd and Tomcats, as a child
+process (`--results soak-modjk --no-write`); its table goes into the report under SwiftJK's.
 Writes bench/results/soak.{md,json} (--results names them) and the "Soak" section of BENCHMARKS.md (full runs of at
 least 30 minutes only). Standard library + the harness; needs root; 127.0.0.1 only.
 """
@@ -36,6 +37,7 @@ import os
 import pathlib
 import random
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -501,6 +503,43 @@ def load_text():
     return "load average %.2f, %.2f, %.2f" % os.getloadavg()
 
 
+REFERENCE_RESULTS = "soak-modjk"
+
+
+def start_reference(args):
+    """The same soak of args.reference in a child process, output to bench/results/soak-modjk.log."""
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = open(out_dir / (REFERENCE_RESULTS + ".log"), "w")
+    cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--module", args.reference,
+           "--minutes", str(args.minutes), "--warmup", str(args.warmup), "--threads", str(args.threads),
+           "--pause-ms", str(args.pause_ms), "--failover-every", str(args.failover_every),
+           "--down", str(args.down), "--results", REFERENCE_RESULTS, "--no-write",
+           "--note", "run at the same time as the soak of SwiftJK"]
+    say("soak: reference %s at the same time (log: bench/results/%s.log)" % (args.reference, REFERENCE_RESULTS))
+    (out_dir / (REFERENCE_RESULTS + ".md")).unlink(missing_ok=True)
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def reference_report(proc, args):
+    """The reference's table and findings, once its soak has written them (bounded wait)."""
+    try:
+        rc = proc.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        try:
+            rc = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait(timeout=30)
+    path = ROOT / "bench" / "results" / (REFERENCE_RESULTS + ".md")
+    if rc != 0 or not path.exists():
+        return "### %s at the same time\n\nIts soak failed (exit %s): see bench/results/%s.log." % (
+            os.path.basename(args.reference), rc, REFERENCE_RESULTS)
+    body = path.read_text().split("\n", 2)[2].strip()   # without its "# Soak" title
+    return "### %s at the same time\n\n%s" % (os.path.basename(args.reference), body)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--module", default=str(ROOT / "mod_swiftjk.so"))
@@ -513,6 +552,8 @@ def main():
     parser.add_argument("--note", default="", help="a remark for the report (e.g. what else ran)")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--results", default="soak", help="file name of bench/results/NAME.{md,json} (default soak)")
+    parser.add_argument("--reference", metavar="MODULE",
+                        help="soak this module too, at the same time (its results: soak-modjk)")
     args = parser.parse_args()
     if not os.path.isfile(args.module):
         sys.exit("soak: %s is missing" % args.module)
@@ -524,8 +565,15 @@ def main():
         sys.exit("soak: --down must be well below --failover-every")
     os.umask(0o022)
     procs.become_subreaper()
+    note = args.note
+    reference = None
+    if args.reference:
+        if not os.path.isfile(args.reference):
+            sys.exit("soak: reference module %s is missing" % args.reference)
+        note = "; ".join(filter(None, [note, "run at the same time as the soak of %s below" % os.path.basename(args.reference)]))
+        reference = start_reference(args)
     context = {"machine": "%d cores" % os.cpu_count(), "load_start": load_text(),
-               "note": ("; " + args.note) if args.note else ""}
+               "note": ("; " + note) if note else ""}
     say("soak: %s; module %s; %d minutes" % (
         subprocess.run(["uptime"], stdout=subprocess.PIPE, text=True).stdout.strip(), args.module, args.minutes))
     fixtures = []
@@ -580,6 +628,8 @@ def main():
             "failovers": [dict(f, stop=(f["stop"] - t0) / 60, back=(f["back"] - t0) / 60) for f in failovers],
             "errors": [((t - t0) / 60, op, what) for t, op, what in stats.errors[:5000]]}, indent=1, default=str) + "\n")
         markdown = report(samples, failovers, stats, args, t0, httpd, context, points)
+        if reference is not None:
+            markdown += "\n\n" + reference_report(reference, args)
         say()
         say(markdown)
         (out_dir / (args.results + ".md")).write_text("# Soak\n\n" + markdown + "\n")
@@ -591,6 +641,12 @@ def main():
             say("soak: wrote bench/results/soak.{md,json} and the Soak section of BENCHMARKS.md")
     finally:
         stop_event.set()
+        if reference is not None and reference.poll() is None:
+            reference.send_signal(signal.SIGINT)   # KeyboardInterrupt: its finally stops its httpd and Tomcats
+            try:
+                reference.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                reference.kill()
         if sampler is not None:
             sampler.stop_event.set()
         for c in clients:
