@@ -94,6 +94,9 @@ def shapes():
         "worker": re.compile(r"worker (?:w_tc|ti1): ajp13 127\.0\.0\.1:%d, pool \d+ per child, ping_mode \w+, secret set(?:; SwiftJK defaults \(mod_jk has none\): [\w=. ]+)?" % tc
                              + r"|worker f_refused: ajp13 127\.0\.0\.1:%d, .*secret none.*|worker f_garbage: ajp13 127\.0\.0\.1:%d, .*secret none.*" % (r, g)
                              + r"|worker lbt: lb over ti1\(route ti1, lbfactor 1\), method Request, sticky_session true, sticky_session_force false"),
+        "notes": re.compile(r"notes: JK_WORKER_NAME set; JK_WORKER_TYPE/ROUTE, JK_REQUEST_DURATION "
+                            r"(?:set \(LogFormat at \S+:\d+\)|not set \(no directive names them\)); JK_LB_FIRST_\*/JK_LB_LAST_\* "
+                            r"(?:set \(LogFormat at \S+:\d+\)|not set \(no directive names them\))"),
         "mounts": re.compile(r"mounts of main server: (?:/\S+=\w+ ?)+"),
         "member state": re.compile(r"member ti1 \(127\.0\.0\.1:%d\) of lbt [\w/]+ → [\w/]+" % tc),
     }
