@@ -25,9 +25,10 @@ sockets counted apart), the AJP connections in `ss`, the children; during it, th
 that died is looked for as "exit signal"/"Segmentation"/"Fatal error" in error.log and as a PID
 that vanished (without such a line: httpd's idle-server maintenance stopping a surplus child).
 
-Two variants (--variants): `defaults` (the harness configuration, no mod_reqtimeout) and
+Three variants (--variants): `defaults` (the harness configuration, no mod_reqtimeout),
 `reqtimeout` (Debian's mods-available/reqtimeout.conf: header=20-40,minrate=500 body=10,minrate=500,
-as a real Debian deployment has). Writes bench/results/hostile.md and the "Hostile clients"
+as a real Debian deployment has) and `sized` (reqtimeout and more worker threads than slowloris
+connections, all started before the attack: how httpd is configured to survive it; shows that the module adds no limit). Writes bench/results/hostile.md and the "Hostile clients"
 section of BENCHMARKS.md. Standard library + the harness; needs root; 127.0.0.1 only; every loop
 is bounded in time and count; everything started is stopped by PID.
 """
@@ -55,6 +56,7 @@ from sections import write_section  # noqa: E402 (bench/, the script's directory
 os.environ.setdefault("HARNESS_RUN_DIR", str(ROOT / "bench" / "run" / ("hostile-" + time.strftime("%Y%m%d-%H%M%S"))))
 
 from harness import Httpd, Tomcat, procs, rundir  # noqa: E402
+from harness.httpd import MPM_DEFAULTS  # noqa: E402
 from harness.load import KeepAlive, outcome_of  # noqa: E402
 from harness.tomcat import WEBAPP_DIR  # noqa: E402
 
@@ -62,11 +64,22 @@ SECRET = "bench-hostile-secret"
 MIB = 1024 * 1024
 LEGIT_TIMEOUT = 10.0
 CRASH = re.compile(r"exit signal|Segmentation|Fatal error|core dump|Illegal instruction|Trace/breakpoint|Aborted")
+REQTIMEOUT_CONF = "RequestReadTimeout header=20-40,minrate=500\nRequestReadTimeout body=10,minrate=500\n"
+# name: (description, extra modules, extra httpd.conf, MPM settings over the harness defaults)
 VARIANTS = {
-    "defaults": ("harness defaults (no mod_reqtimeout, Timeout 60)", [], ""),
-    "reqtimeout": ("+ mod_reqtimeout, Debian's reqtimeout.conf", ["reqtimeout"],
-                   "RequestReadTimeout header=20-40,minrate=500\nRequestReadTimeout body=10,minrate=500\n"),
+    "defaults": ("harness defaults (no mod_reqtimeout, Timeout 60)", [], "", {}),
+    "reqtimeout": ("+ mod_reqtimeout, Debian's reqtimeout.conf", ["reqtimeout"], REQTIMEOUT_CONF, {}),
+    # More workers than attacker connections: what httpd needs against slowloris. Shows that
+    # SwiftJK adds no limit of its own (its pools grow with the threads that use them).
+    "sized": ("+ mod_reqtimeout and StartServers = ServerLimit 24 × ThreadsPerChild 64 = MaxRequestWorkers 1536 "
+              "(more workers than slowloris connections, all started before the attack)", ["reqtimeout"], REQTIMEOUT_CONF,
+              {"StartServers": 24, "ServerLimit": 24, "ThreadsPerChild": 64, "MaxRequestWorkers": 1536,
+               "MaxSpareThreads": 1536}),
 }
+
+
+def max_request_workers(variant):
+    return VARIANTS[variant][3].get("MaxRequestWorkers", MPM_DEFAULTS["event"]["MaxRequestWorkers"])
 ATTACKS = ("slowloris", "oversized", "header-flood", "aborted-uploads", "non-readers")
 
 # Writes `size` bytes (default 100 MiB) from one 64 KiB buffer: a big response without a big
@@ -634,7 +647,7 @@ def quiet(httpd, args):
 
 
 def make_httpd(module, tomcat, variant):
-    _, modules, conf = VARIANTS[variant]
+    _, modules, conf, mpm_settings = VARIANTS[variant]
     workers = "\n".join([
         "worker.list=worker1",
         "worker.worker1.type=lb",
@@ -643,7 +656,7 @@ def make_httpd(module, tomcat, variant):
         "worker.tc1.type=ajp13", "worker.tc1.host=127.0.0.1", "worker.tc1.port=%d" % tomcat.ajp_port,
         "worker.tc1.lbfactor=1", "worker.tc1.secret=%s" % SECRET]) + "\n"
     return Httpd(module, mpm="event", workers_properties=workers, jk_directives="JkMount /*.jsp worker1",
-                 modules=modules, extra_conf=conf, name="httpd-" + variant)
+                 modules=modules, extra_conf=conf, mpm_settings=mpm_settings, name="httpd-" + variant)
 
 
 # ---------------------------------------------------------------- report
@@ -742,11 +755,21 @@ def report(results, args, context):
     starved = [(v, r) for v, r in all_rows if r["attack"] == "slowloris" and r["legit"]["ok"] < r["legit"]["requests"]]
     if starved:
         reading.append("slowloris starves the legitimate client in %s: each slowloris connection holds one of httpd's "
-                       "150 worker threads while it reads the request (AH00484, MaxRequestWorkers reached), so no request "
+                       "worker threads while it reads the request (AH00484, MaxRequestWorkers reached), so no request "
                        "reaches any module; mod_reqtimeout closes them after 20 s (AH01382) but the attacker reconnects "
-                       "faster than 150 workers free up. That is httpd's limit, not SwiftJK's: a real deployment facing "
+                       "faster than the workers free up. That is httpd's limit, not SwiftJK's: a real deployment facing "
                        "this needs far more MaxRequestWorkers than attacker connections, or a limit per client address "
-                       "in front of httpd." % " and ".join("`%s`" % v for v, _ in starved))
+                       "in front of httpd." % " and ".join("`%s` (MaxRequestWorkers %d)" % (v, max_request_workers(v))
+                                                           for v, _ in starved))
+    survived = [(v, r) for v, r in all_rows if r["attack"] == "slowloris" and r["legit"]["requests"]
+                and r["legit"]["ok"] == r["legit"]["requests"]]
+    if survived:
+        reading.append("With more worker threads than attacker connections (%s) the legitimate client is served "
+                       "throughout slowloris (p50 %s, p99 %s, %s): SwiftJK adds no limit of its own." % (
+                           " and ".join("`%s`" % v for v, _ in survived),
+                           "/".join(ms(r["legit"]["p50"]) for _, r in survived),
+                           "/".join(ms(r["legit"]["p99"]) for _, r in survived),
+                           "; ".join(errors_text(r["legit"]) + " failed" for _, r in survived)))
     lingering = [(v, r) for v, r in all_rows if r["after"]["settle_s"] > 10]
     if lingering:
         reading.append("After %s the children needed %s s to settle: connections the kernel had left half-open "
@@ -784,7 +807,7 @@ def main():
     parser.add_argument("--slowloris", type=int, default=1000, help="slowloris connections")
     parser.add_argument("--non-readers", type=int, default=32, help="clients that never read")
     parser.add_argument("--attacks", default=",".join(ATTACKS), help="comma-separated subset of: " + ", ".join(ATTACKS))
-    parser.add_argument("--variants", default="defaults,reqtimeout", help="comma-separated: defaults, reqtimeout")
+    parser.add_argument("--variants", default="defaults,reqtimeout,sized", help="comma-separated: defaults, reqtimeout, sized")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     args = parser.parse_args()
     attacks = [a for a in args.attacks.split(",") if a]
