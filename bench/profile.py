@@ -7,7 +7,9 @@ module, under the same wrk load (-t2 -c16, keep-alive, /hello.jsp):
 
 - `perf record` on httpd's children: the share of samples per object (the module, libc, httpd,
   libapr, the kernel) and the module's hottest symbols;
-- `strace -c -f` on the children: system calls per request, by name.
+- `strace -c -f` on the children: system calls per request, by name;
+- `perf record -e syscalls:sys_enter_futex` with DWARF call chains: futex calls (lock and
+  condition-variable waits and wakes) per request, by the first caller outside libc.
 
 Prints one table per view, SwiftJK next to mod_jk, and writes bench/results/profile.md.
 Only shares and per-request counts mean anything; absolute rates are lower under perf/strace.
@@ -78,6 +80,38 @@ def syscalls(httpd, seconds):
     return {name: count / requests for name, count in calls.items()}, result["requests"]
 
 
+LIBC_FRAMES = re.compile(r"\((/[^)]*/)?(libc\.so|libpthread|ld-linux|\[kernel|\[vdso|\[unknown|inlined)")
+
+
+def futex_callers(httpd, seconds, out_dir, label):
+    """futex calls per request, by the first frame outside libc ("dso: symbol")."""
+    data = out_dir / ("futex-%s.data" % label)
+    pids = ",".join(str(p) for p in httpd.children())
+    perf = subprocess.Popen(["perf", "record", "-e", "syscalls:sys_enter_futex", "--call-graph", "dwarf,8192",
+                             "-o", str(data), "-p", pids], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    result = bench.wrk(httpd.url("/hello.jsp"), 16, seconds, "")
+    perf.send_signal(2)
+    perf.wait(timeout=120)
+    out = subprocess.run(["perf", "script", "-i", str(data), "-F", "ip,sym,dso"], capture_output=True,
+                         text=True, timeout=600).stdout
+    callers = collections.Counter()
+    for block in out.split("\n\n"):
+        frames = [line.strip() for line in block.splitlines() if line.strip()]
+        if not frames:
+            continue
+        caller = next((f for f in frames if not LIBC_FRAMES.search(f)), "(libc only)")
+        match = re.match(r"[0-9a-f]+\s+(.*?)\s+\((.*)\)$", caller)
+        if match:
+            symbol = re.sub(r"\+0x[0-9a-f]+$", "", match.group(1))
+            caller = "%s: %s" % (os.path.basename(match.group(2)), symbol)
+        callers[caller] += 1
+    requests = max(1, result["requests"])
+    top = {name: count / requests for name, count in callers.most_common(8)}
+    top["(all futex calls)"] = sum(callers.values()) / requests
+    return top
+
+
 def group(by_dso):
     """Folds perf's DSO names into module / libc / httpd / apr / kernel / other."""
     groups = collections.Counter()
@@ -133,8 +167,9 @@ def main():
             plain = bench.measure(servers[label], "hello", 16, args.seconds)
             load, by_dso, by_symbol = perf_shares(servers[label], args.seconds, bench.rundir.run_dir(), label)
             calls, requests = syscalls(servers[label], args.seconds)
+            futexes = futex_callers(servers[label], args.seconds, bench.rundir.run_dir(), label)
             results[label] = {"plain": plain, "perf_load": load, "dso": by_dso, "symbols": by_symbol,
-                              "syscalls": calls}
+                              "syscalls": calls, "futex": futexes}
             print("profile: %s %.0f req/s, %.1f us httpd CPU per request" % (
                 label, plain["rps"], plain["httpd_cpu_us_per_req"]), flush=True)
     finally:
@@ -170,6 +205,12 @@ def render(results):
         if a >= 0.01 or b >= 0.01:
             lines.append("| · %s per request | %.2f | %.2f |" % (name, a, b))
     lines.append("")
+    for label in bench.LABELS:
+        lines.append("futex calls per request while perf recorded them (perf changes the timing: compare the callers' shares, not the total with strace's), %s, by first caller outside libc:" % label)
+        lines.append("")
+        for caller, per_request in results[label]["futex"].items():
+            lines.append("- %.2f %s" % (per_request, caller[:160]))
+        lines.append("")
     for label in bench.LABELS:
         lines.append("Hottest symbols, %s (share of all httpd samples):" % label)
         lines.append("")
