@@ -332,11 +332,14 @@ def test_prefork_drain_stop_activate():
             assert re.search(r"status worker jk(ui|status): anonymous from 127\.0\.0\.1 changed member was1 "
                              r"of worker1: activation %s" % change, log), (change, log[-2000:])
         # The nonces are shared by the children: a page from one, its POST to another.
+        # Paired in order, GETs with POSTs: a child logs a request after its response went out,
+        # so the next request, served by another child, can be logged first.
         ui = [e for e in h.access_entries() if "status" in e and "/jkui" in e["request"]]
-        pairs = ["page pid %d -> POST pid %d" % (a["pid"], b["pid"])
-                 for a, b in zip(ui, ui[1:]) if a["request"].startswith("GET") and b["request"].startswith("POST")]
+        pages = [e for e in ui if e["request"].startswith("GET")]
+        posts = [e for e in ui if e["request"].startswith("POST")]
+        pairs = ["page pid %d -> POST pid %d" % (a["pid"], b["pid"]) for a, b in zip(pages, posts)]
         note("nonce pages and their POSTs: %s" % "; ".join(pairs))
-        assert len(pairs) == 2 and all(e["status"] == 200 for e in ui), ui
+        assert len(pages) == 2 and len(posts) == 2 and all(e["status"] == 200 for e in ui), ui
         warn = jk_lines(h, 0, "without a valid form nonce")
         assert not warn, warn
     finally:
