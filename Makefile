@@ -108,7 +108,7 @@ bench-failover: mod_swiftjk.so
 
 # Hostile clients against httpd + SwiftJK + Tomcat (slowloris, oversized requests, header floods,
 # aborted uploads, clients that never read), each while a legitimate client measures its latency;
-# descriptors, AJP connections and child deaths before/after (about 10 minutes; manual).
+# descriptors, AJP connections and child deaths before/after (about 12 minutes; manual).
 hostile: mod_swiftjk.so
 	$(PYTHON) bench/hostile.py --module $(CURDIR)/mod_swiftjk.so
 

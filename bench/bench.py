@@ -593,7 +593,7 @@ SwiftJK against Debian's mod_jk 1.2.48 in the same run, on the same machine (2 c
 the same httpd 2.4 (event MPM) configuration and the same backends. Only the ratios mean
 anything: the machine is small and other work disturbs absolute numbers.
 
-Reproduce with `make bench` (about 8 minutes; results also in `bench/results/latest.json`;
+Reproduce with `make bench` (about 15 minutes; results also in `bench/results/latest.json`;
 `python3 bench/bench.py --list` names the cells, `--cells nullc` runs a subset).
 
 - *Configuration*: issue 15's (★): event MPM StartServers 2 × ThreadsPerChild 25,
