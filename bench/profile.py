@@ -32,14 +32,14 @@ ROOT = bench.ROOT
 UNSTRIPPED = ROOT / ".build" / "release" / "libmod_swiftjk.so"
 
 
-def perf_shares(httpd, seconds, out_dir, label):
+def perf_shares(httpd, connections, seconds, out_dir, label):
     """Runs wrk under perf record on the children; returns ({dso: share}, [(share, dso, symbol)])."""
     data = out_dir / ("perf-%s.data" % label)
     pids = ",".join(str(p) for p in httpd.children())
     perf = subprocess.Popen(["perf", "record", "-F", "2999", "-o", str(data), "-p", pids],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    result = bench.wrk(httpd.url("/hello.jsp"), 16, seconds, "")
+    result = bench.wrk(httpd.url("/hello.jsp"), connections, seconds, "")
     perf.send_signal(2)
     perf.wait(timeout=60)
     by_dso = report(data, "dso")
@@ -58,14 +58,14 @@ def report(data, sort):
     return rows
 
 
-def syscalls(httpd, seconds):
+def syscalls(httpd, connections, seconds):
     """strace -c -f on the children during a wrk run: ({syscall: calls per request}, requests)."""
     args = ["strace", "-c", "-f", "-qq"]
     for pid in httpd.children():
         args += ["-p", str(pid)]
     tracer = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
-    result = bench.wrk(httpd.url("/hello.jsp"), 16, seconds, "")
+    result = bench.wrk(httpd.url("/hello.jsp"), connections, seconds, "")
     tracer.send_signal(2)
     _, err = tracer.communicate(timeout=60)
     calls = {}
@@ -83,14 +83,14 @@ def syscalls(httpd, seconds):
 LIBC_FRAMES = re.compile(r"\((/[^)]*/)?(libc\.so|libpthread|ld-linux|\[kernel|\[vdso|\[unknown|inlined)")
 
 
-def futex_callers(httpd, seconds, out_dir, label):
+def futex_callers(httpd, connections, seconds, out_dir, label):
     """futex calls per request, by the first frame outside libc ("dso: symbol")."""
     data = out_dir / ("futex-%s.data" % label)
     pids = ",".join(str(p) for p in httpd.children())
     perf = subprocess.Popen(["perf", "record", "-e", "syscalls:sys_enter_futex", "--call-graph", "dwarf,8192",
                              "-o", str(data), "-p", pids], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    result = bench.wrk(httpd.url("/hello.jsp"), 16, seconds, "")
+    result = bench.wrk(httpd.url("/hello.jsp"), connections, seconds, "")
     perf.send_signal(2)
     perf.wait(timeout=120)
     out = subprocess.run(["perf", "script", "-i", str(data), "-F", "ip,sym,dso"], capture_output=True,
@@ -138,6 +138,8 @@ def main():
     parser.add_argument("--module", default=str(UNSTRIPPED))
     parser.add_argument("--reference", default=bench.REFERENCE)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=25, help="ThreadsPerChild (25 = ★)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16 = ★)")
     args = parser.parse_args()
     for tool in ("perf", "strace", "wrk", "cc"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
@@ -157,17 +159,17 @@ def main():
             backend.start()
         servers = {}
         for label in bench.LABELS:
-            httpd = bench.make_httpd(label, modules[label], ("nullc", 25, True), backends)
+            httpd = bench.make_httpd(label, modules[label], ("nullc", args.threads, True), backends)
             httpd.start()
             fixtures.append(httpd)
             servers[label] = httpd
         for label in bench.LABELS:
-            bench.measure(servers[label], "hello", 16, 3)  # warm-up
+            bench.measure(servers[label], "hello", args.connections, 3)  # warm-up
         for label in bench.LABELS:
-            plain = bench.measure(servers[label], "hello", 16, args.seconds)
-            load, by_dso, by_symbol = perf_shares(servers[label], args.seconds, bench.rundir.run_dir(), label)
-            calls, requests = syscalls(servers[label], args.seconds)
-            futexes = futex_callers(servers[label], args.seconds, bench.rundir.run_dir(), label)
+            plain = bench.measure(servers[label], "hello", args.connections, args.seconds)
+            load, by_dso, by_symbol = perf_shares(servers[label], args.connections, args.seconds, bench.rundir.run_dir(), label)
+            calls, requests = syscalls(servers[label], args.connections, args.seconds)
+            futexes = futex_callers(servers[label], args.connections, args.seconds, bench.rundir.run_dir(), label)
             results[label] = {"plain": plain, "perf_load": load, "dso": by_dso, "symbols": by_symbol,
                               "syscalls": calls, "futex": futexes}
             print("profile: %s %.0f req/s, %.1f us httpd CPU per request" % (
@@ -180,7 +182,9 @@ def main():
                 print("profile: stopping %s: %s" % (fixture, error))
     markdown = render(results)
     print(markdown)
-    (out_dir / "profile.md").write_text(markdown + "\n")
+    name = "profile.md" if (args.threads, args.connections) == (25, 16) else "profile-t%d-c%d.md" % (
+        args.threads, args.connections)
+    (out_dir / name).write_text(markdown + "\n")
 
 
 def render(results):

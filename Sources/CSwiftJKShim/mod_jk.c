@@ -366,6 +366,11 @@ static int get_rule_index(request_rec *r)
     return m ? m->rule : -1;
 }
 
+static int env_count(const request_rec *r)
+{
+    return r->subprocess_env ? apr_table_elts(r->subprocess_env)->nelts : 0;
+}
+
 static int translate(request_rec *r)
 {
     sjk_server_conf *conf = server_conf(r->server);
@@ -377,6 +382,7 @@ static int translate(request_rec *r)
     view.host = &sjk_shim_request_host;
     view.server_index = conf->index;
     view.uri = r->uri;
+    view.env_count = env_count(r);
     rc = sjk_translate(&view, conf->runtime, &index, &rule);
     if (rc == SJK_MAPPED) {
         r->handler = JK_HANDLER;
@@ -451,6 +457,7 @@ static int handler(request_rec *r)
     view.request_line = r->the_request;
     view.canonical_name = r->server->server_hostname;
     view.server_description = ap_get_server_description();
+    view.env_count = env_count(r);
     rc = sjk_handle(&view, conf->runtime);
     return rc == 0 ? OK : rc;
 }

@@ -14,6 +14,17 @@ extension ForwardRequest {
         // ForwardURIProxy (default): re-encode the decoded URI.
         return URIEscaping.escapePath(facts.uri)
     }
+
+    /// `forwardedURI` as request text: httpd's own bytes when nothing in them needs escaping
+    /// (almost every request), so no string is made for the URI.
+    static func forwardedURIText(_ facts: RequestFacts, options: JkOptions) -> RequestText {
+        guard facts.uriText.isPresent, !options.contains(.forwardURICompatUnparsed) else {
+            return RequestText(forwardedURI(facts, options: options))
+        }
+        if options.contains(.forwardURICompat) { return facts.uriText }
+        let clean = facts.uriText.withBytes { bytes in bytes.map { URIEscaping.allAllowed($0) } ?? false }
+        return clean ? facts.uriText : RequestText(forwardedURI(facts, options: options))
+    }
 }
 
 /// Percent-encoding of a decoded path for forwarding (`ForwardURIProxy`): the characters that
@@ -21,12 +32,8 @@ extension ForwardRequest {
 /// stay, so `;jsessionid=` path parameters survive.
 enum URIEscaping {
     static func escapePath(_ path: String, lowercaseHex: Bool = false) -> String {
-        var needs = false
-        for byte in path.utf8 where !isAllowed(byte) {
-            needs = true
-            break
-        }
-        guard needs else { return path }
+        var copy = path
+        guard !copy.withUTF8({ allAllowed(UnsafeRawBufferPointer($0)) }) else { return path }
         var output: [UInt8] = []
         output.reserveCapacity(path.utf8.count + 16)
         let hex = Array((lowercaseHex ? "0123456789abcdef" : "0123456789ABCDEF").utf8)
@@ -40,6 +47,12 @@ enum URIEscaping {
             }
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// True when no byte needs escaping.
+    static func allAllowed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for byte in bytes where !isAllowed(byte) { return false }
+        return true
     }
 
     /// unreserved / sub-delims / ":" "@" "/" (RFC 3986 pchar plus "/").

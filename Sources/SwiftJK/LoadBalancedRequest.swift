@@ -55,9 +55,10 @@ struct LoadBalancedRequest {
         let stickyIgnore = facts.stickyIgnore ?? extensions?.stickyIgnore ?? false
         var sessions: SessionIdentifiers?
         if balancer.settings.stickySession && !stickyIgnore {
+            let sessionPath = extensions?.sessionPath ?? settings.sessionPath
             sessions = SessionRouteExtractor.extract(
-                jkRoute: facts.jkRoute, uri: facts.unparsedPath,
-                cookieHeaders: facts.cookieHeaders, sessionPath: extensions?.sessionPath ?? settings.sessionPath,
+                jkRoute: facts.jkRoute, uri: facts.sessionSearchPath(for: sessionPath),
+                cookieHeaders: facts.cookieHeaders, sessionPath: sessionPath,
                 sessionCookie: extensions?.sessionCookie ?? settings.sessionCookie)
         }
         self.sessions = sessions

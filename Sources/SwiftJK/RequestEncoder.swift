@@ -7,8 +7,9 @@ import JKConfig
 /// intermediate request value.
 struct RequestEncoder: ForwardRequestSource {
     let facts: RequestFacts
-    /// The request URI as forwarded (`JkOptions ForwardURI*`).
-    let uri: String
+    /// The request URI as forwarded (`JkOptions ForwardURI*`): httpd's own bytes unless they
+    /// needed escaping.
+    let uri: RequestText
     /// Per attempt: the member's secret, the route, the member's activation.
     var secret: String?
     var route: String?
@@ -16,7 +17,7 @@ struct RequestEncoder: ForwardRequestSource {
 
     init(facts: RequestFacts, options: JkOptions) {
         self.facts = facts
-        self.uri = ForwardRequest.forwardedURI(facts, options: options)
+        self.uri = ForwardRequest.forwardedURIText(facts, options: options)
     }
 
     var method: String { facts.method }
@@ -30,13 +31,13 @@ struct RequestEncoder: ForwardRequestSource {
         writer.part = .protocolVersion
         writer.putString(facts.protocolVersion)
         writer.part = .uri
-        writer.putString(uri)
+        writer.putText(uri, absent: "/")
         writer.part = .remoteAddress
-        writer.putString(facts.remoteAddress)
+        writer.putText(facts.remoteAddressText, absent: "")
         writer.part = .remoteHost
-        writer.putString(facts.remoteHost)
+        writer.putText(facts.remoteHostText, absent: nil)
         writer.part = .serverName
-        writer.putString(facts.serverName)
+        writer.putText(facts.serverNameText, absent: "")
         writer.putInt(UInt16(clamping: facts.serverPort))
         writer.putBool(facts.isSSL)
         // Content-Length: dropped for chunked bodies, "0" added for body-less requests that lack it.
@@ -58,7 +59,11 @@ struct RequestEncoder: ForwardRequestSource {
         writer.putAttribute(.secret, secret)
         writer.putAttribute(.remoteUser, facts.remoteUser)
         writer.putAttribute(.authType, facts.authType)
-        writer.putAttribute(.queryString, facts.queryString)
+        if facts.queryText.isPresent {
+            writer.part = .attribute(.queryString)
+            writer.putByte(AJPAttribute.queryString.rawValue)
+            writer.putText(facts.queryText, absent: nil)
+        }
         writer.putAttribute(.route, route)
         if let ssl = facts.ssl {
             writer.putAttribute(.sslCert, ssl.cert)
@@ -81,11 +86,31 @@ struct RequestEncoder: ForwardRequestSource {
         }
         if let sslProtocol = facts.ssl?.sslProtocol { named("AJP_SSL_PROTOCOL", sslProtocol) }
         named("AJP_REMOTE_PORT", String(facts.remotePort))
-        named("AJP_LOCAL_ADDR", facts.localAddress)
+        writer.part = .requestAttribute(index: attribute)
+        writer.putByte(AJPAttribute.requestAttribute.rawValue)
+        writer.putString("AJP_LOCAL_ADDR")
+        writer.putText(facts.localAddressText, absent: "")
+        attribute += 1
         if let activation { named("JK_LB_ACTIVATION", activation) }
         for variable in facts.environmentAttributes { named(variable.name, variable.value) }
         writer.part = .prefix
         writer.putByte(AJPAttribute.terminator.rawValue)
         return writer.finish()
+    }
+}
+
+extension AJPPacketWriter {
+    /// A request string from httpd's bytes; `absent` is what an absent one is sent as (nil: the
+    /// absent string, 0xFFFF).
+    mutating func putText(_ text: RequestText, absent: StaticString?) {
+        text.withBytes { bytes in
+            if let bytes {
+                putString(bytes)
+            } else if let absent {
+                putString(UnsafeRawBufferPointer(start: absent.utf8Start, count: absent.utf8CodeUnitCount))
+            } else {
+                putAbsentString()
+            }
+        }
     }
 }

@@ -9,23 +9,50 @@ import JKConfig
 final class RequestFacts: @unchecked Sendable {
     var method: String
     var protocolVersion: String
+    /// The request's strings as httpd holds them; Swift strings only on demand (`RequestText`).
     /// r->uri (decoded by httpd, path parameters kept).
-    var uri: String
+    private(set) var uriText: RequestText
     /// r->unparsed_uri (as the client sent it, with the query string).
-    var unparsedURI: String
+    private var unparsedURIText: RequestText
+    private(set) var queryText: RequestText
+    private(set) var remoteAddressText: RequestText
+    private(set) var remoteHostText: RequestText
+    private(set) var localAddressText: RequestText
+    private(set) var serverNameText: RequestText
+
+    var uri: String { uriText.string() ?? "/" }
+    var unparsedURI: String { unparsedURIText.string() ?? uri }
+    var queryString: String? { queryText.string() }
+    var remoteAddress: String { remoteAddressText.string() ?? "" }
+    var remoteHost: String? { remoteHostText.string() }
+    var localAddress: String { localAddressText.string() ?? "" }
+    var serverName: String { serverNameText.string() ?? "" }
+
     /// `unparsedURI` up to its query string. Searched as UTF-8 bytes: a Character walk over the
     /// URI cost ~3,000 instructions a request (callgrind), more than choosing the member.
     var unparsedPath: Substring {
-        guard let question = unparsedURI.utf8.firstIndex(of: UInt8(ascii: "?")) else { return unparsedURI[...] }
-        return unparsedURI[..<question]
+        let whole = unparsedURI
+        guard let question = whole.utf8.firstIndex(of: UInt8(ascii: "?")) else { return whole[...] }
+        return whole[..<question]
     }
-    var queryString: String?
-    var remoteAddress: String
-    var remoteHost: String?
+
+    /// The unparsed path where a session path parameter can be, for the sticky route: empty
+    /// when its bytes (up to the query) do not hold the parameter's first byte (`;` unless an
+    /// operator chose another `session_path`), so most requests decode no string for it.
+    func sessionSearchPath(for sessionPath: String) -> Substring {
+        guard let first = sessionPath.utf8.first, unparsedURIText.isPresent else { return unparsedPath }
+        let found = unparsedURIText.withBytes { bytes -> Bool in
+            guard let bytes else { return false }
+            for byte in bytes {
+                if byte == first { return true }
+                if byte == UInt8(ascii: "?") { return false }
+            }
+            return false
+        }
+        return found ? unparsedPath : ""
+    }
     var remotePort: Int
-    var localAddress: String
     var localPort: Int
-    var serverName: String
     var serverPort: Int
     var isSSL: Bool
     var remoteUser: String?
@@ -75,15 +102,15 @@ final class RequestFacts: @unchecked Sendable {
     ) {
         self.method = method
         self.protocolVersion = "HTTP/1.1"
-        self.uri = uri
-        self.unparsedURI = uri + (queryString.map { "?\($0)" } ?? "")
-        self.queryString = queryString
-        self.remoteAddress = remoteAddress
-        self.remoteHost = nil
+        self.uriText = RequestText(uri)
+        self.unparsedURIText = RequestText(uri + (queryString.map { "?\($0)" } ?? ""))
+        self.queryText = RequestText(queryString)
+        self.remoteAddressText = RequestText(remoteAddress)
+        self.remoteHostText = RequestText(nil as String?)
         self.remotePort = remotePort
-        self.localAddress = localAddress
+        self.localAddressText = RequestText(localAddress)
         self.localPort = serverPort
-        self.serverName = serverName
+        self.serverNameText = RequestText(serverName)
         self.serverPort = serverPort
         self.isSSL = false
         self.remoteUser = nil
@@ -123,8 +150,9 @@ final class RequestFacts: @unchecked Sendable {
         return pointer[literal.utf8CodeUnitCount] == 0
     }
 
-    /// Reads the C view. Strings are copied: the view lives only during the call; headers are
-    /// not (they live in r->pool for the whole request).
+    /// Reads the C view. The view itself lives only during the call; the strings and headers it
+    /// points to live in httpd's pools for the whole request and are kept as pointers
+    /// (`RequestText`, `HeaderList`).
     init(view: UnsafePointer<sjk_request_view>, server context: ServerContext) {
         let v = view.pointee
         func text(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
@@ -133,19 +161,22 @@ final class RequestFacts: @unchecked Sendable {
         let keys = context.keys
         method = Self.knownMethod(v.method) ?? text(v.method) ?? "GET"
         protocolVersion = Self.knownProtocol(v.protocol) ?? text(v.protocol) ?? "HTTP/1.1"
-        uri = text(v.uri) ?? "/"
-        unparsedURI = text(v.unparsed_uri) ?? uri
-        queryString = text(v.args)
-        var remote = text(v.remote_addr) ?? ""
-        if options.contains(.forwardPhysicalAddress), let peer = text(v.peer_addr) { remote = peer }
-        if options.contains(.forwardLocalAddress), let local = text(v.local_addr) { remote = local }
-        remoteAddress = environment[keys.remoteAddr] ?? remote
-        remoteHost = environment[keys.remoteHost] ?? text(v.remote_host)
+        uriText = RequestText(v.uri)
+        unparsedURIText = RequestText(v.unparsed_uri)
+        queryText = RequestText(v.args)
+        var remote = v.remote_addr
+        if options.contains(.forwardPhysicalAddress), let peer = v.peer_addr { remote = peer }
+        if options.contains(.forwardLocalAddress), let local = v.local_addr { remote = local }
+        func indicated(_ value: String?, else pointer: UnsafePointer<CChar>?) -> RequestText {
+            value.map { RequestText($0) } ?? RequestText(pointer)
+        }
+        remoteAddressText = indicated(environment[keys.remoteAddr], else: remote)
+        remoteHostText = indicated(environment[keys.remoteHost], else: v.remote_host)
         remotePort = environment[keys.remotePort].flatMap { Int($0) } ?? Int(v.remote_port)
         let indicatedLocalPort = environment[keys.localPort].flatMap { Int($0) }
-        localAddress = environment[keys.localAddr] ?? text(v.local_addr) ?? ""
+        localAddressText = indicated(environment[keys.localAddr], else: v.local_addr)
         localPort = indicatedLocalPort ?? Int(v.local_port)
-        serverName = environment[keys.localName] ?? text(v.server_name) ?? ""
+        serverNameText = indicated(environment[keys.localName], else: v.server_name)
         // JkLocalPortIndicator overrides the port Tomcat sees (AJP has one port field).
         serverPort = indicatedLocalPort ?? Int(v.server_port)
         let https = environment[keys.https]

@@ -154,6 +154,7 @@ typedef struct sjk_translate_view {
     const sjk_request_host *host;
     int server_index;
     const char *uri;                /* r->uri, %-decoded by httpd */
+    int env_count;                  /* entries in r->subprocess_env: 0 spares every get_env */
 } sjk_translate_view;
 
 /* Everything the handler needs from request_rec; headers are a zero-copy view of
@@ -187,6 +188,7 @@ typedef struct sjk_request_view {
     const char *request_line;       /* r->the_request */
     const char *canonical_name;     /* r->server->server_hostname */
     const char *server_description; /* ap_get_server_description() (status worker) */
+    int env_count;                  /* entries in r->subprocess_env: 0 spares every get_env */
 } sjk_request_view;
 
 /* Result codes of sjk_translate. */
