@@ -12,8 +12,9 @@ final class HttpdClient: ClientSide {
     let host: UnsafePointer<sjk_request_host>
     /// Extra response headers to add (set_session_cookie), as (name, value).
     var extraHeaders: [(String, String)] = []
-    /// Called with each Set-Cookie value (route-mismatch detection).
-    var onSetCookie: ((UnsafeRawBufferPointer) -> Void)?
+    /// Shown each Set-Cookie value (route-mismatch detection). A value, not a closure: a closure
+    /// context was allocated and freed on every lb request for a check that rarely fires.
+    var routeWatch: RouteWatch?
     /// Status of the response sent, for logs and notes.
     private(set) var status = 0
     private(set) var bytesWritten: Int64 = 0
@@ -52,15 +53,15 @@ final class HttpdClient: ClientSide {
                 switch name {
                 case .coded(let staticName):
                     namePointer = UnsafeRawPointer(staticName.utf8Start).assumingMemoryBound(to: CChar.self)
-                    if staticName.utf8CodeUnitCount == 10, let onSetCookie, staticName.description == "Set-Cookie" {
-                        onSetCookie(UnsafeRawBufferPointer(rebasing: payload[value]))
+                    if staticName.utf8CodeUnitCount == 10, let routeWatch, staticName.description == "Set-Cookie" {
+                        routeWatch.saw(UnsafeRawBufferPointer(rebasing: payload[value]))
                     }
                 case .named(let range):
                     namePointer = UnsafePointer(cBase + range.lowerBound)
-                    if let onSetCookie, range.count == 10,
+                    if let routeWatch, range.count == 10,
                         AJPRequestHeader.matches(UnsafeRawBufferPointer(rebasing: payload[range]), "set-cookie")
                     {
-                        onSetCookie(UnsafeRawBufferPointer(rebasing: payload[value]))
+                        routeWatch.saw(UnsafeRawBufferPointer(rebasing: payload[value]))
                     }
                 }
                 list[count] = sjk_header(name: namePointer, value: UnsafePointer(cBase + value.lowerBound))

@@ -124,11 +124,7 @@ enum LoadBalancerService {
     /// Watches the Set-Cookie of the serving member: a new session whose route names another
     /// member means workers.properties points this member at the wrong Tomcat.
     static func watchRoutes(_ httpd: HttpdClient, runtime: Runtime, lb: LBPlan, expected: String, member: Int, planIndex: Int, log: JKLog) {
-        let cookieName = lb.settings.sessionCookie
-        httpd.onSetCookie = { value in
-            guard let route = SetCookieRoute.route(in: value, cookie: cookieName), route != expected else { return }
-            RouteMismatch.report(runtime: runtime, lb: lb, member: member, planIndex: planIndex, seenRoute: route, log: log)
-        }
+        httpd.routeWatch = RouteWatch(runtime: runtime, lb: lb, expected: expected, member: member, planIndex: planIndex, log: log)
     }
 
     /// A session route that names no member: the Tomcats' jvmRoutes and the member routes

@@ -85,10 +85,14 @@ struct RequestEncoder: ForwardRequestSource {
             attribute += 1
         }
         if let sslProtocol = facts.ssl?.sslProtocol { named("AJP_SSL_PROTOCOL", sslProtocol) }
-        named("AJP_REMOTE_PORT", String(facts.remotePort))
         writer.part = .requestAttribute(index: attribute)
         writer.putByte(AJPAttribute.requestAttribute.rawValue)
-        writer.putString("AJP_LOCAL_ADDR")
+        writer.putString(static: "AJP_REMOTE_PORT")
+        writer.putDecimalString(facts.remotePort)
+        attribute += 1
+        writer.part = .requestAttribute(index: attribute)
+        writer.putByte(AJPAttribute.requestAttribute.rawValue)
+        writer.putString(static: "AJP_LOCAL_ADDR")
         writer.putText(facts.localAddressText, absent: "")
         attribute += 1
         if let activation { named("JK_LB_ACTIVATION", activation) }
@@ -107,7 +111,7 @@ extension AJPPacketWriter {
             if let bytes {
                 putString(bytes)
             } else if let absent {
-                putString(UnsafeRawBufferPointer(start: absent.utf8Start, count: absent.utf8CodeUnitCount))
+                putString(static: absent)
             } else {
                 putAbsentString()
             }

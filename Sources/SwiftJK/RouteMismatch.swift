@@ -50,3 +50,19 @@ enum RouteMismatch {
         log.warn(message)
     }
 }
+
+/// What the response's Set-Cookie headers are checked against on one lb attempt.
+struct RouteWatch {
+    let runtime: Runtime
+    let lb: LBPlan
+    let expected: String
+    let member: Int
+    let planIndex: Int
+    let log: JKLog
+
+    /// A Set-Cookie value from the member: a new session routed elsewhere is reported.
+    func saw(_ value: UnsafeRawBufferPointer) {
+        guard let route = SetCookieRoute.route(in: value, cookie: lb.settings.sessionCookie), route != expected else { return }
+        RouteMismatch.report(runtime: runtime, lb: lb, member: member, planIndex: planIndex, seenRoute: route, log: log)
+    }
+}
