@@ -116,6 +116,49 @@ def flushed_parts(packet):
     assert second >= 0.7, second
 
 
+def read_until(s, raw, done, t0):
+    """Reads from `s` onto `raw` until `done(body)` or 5 s after t0 or the end; returns raw."""
+    while not done(raw.split(b"\r\n\r\n", 1)[-1]) and time.monotonic() - t0 < 5:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        raw += chunk
+    return raw
+
+
+def trickled_parts(packet):
+    """A response whose first part comes before a pause, with no flush packet: what arrived is
+    passed on before the module waits for the rest (SwiftJK gathers body chunks and writes them
+    in batches, docs/architecture.md §5.1). Tomcat sends a packet each time its output buffer
+    (the packet size) fills, so the first part is 2.5 packets long."""
+    port = HTTPD.port if packet == 8 else PORT64
+    size = packet * 1024 * 5 // 2
+    expected = packet * 1024 * 2 - 100   # at least two packets' worth of body before the pause
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        t0 = time.monotonic()
+        s.sendall(b"GET /trickle.jsp?size=%d&ms=700 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % size)
+        raw = read_until(s, b"", lambda body: body.count(b"a") >= expected, t0)
+        first = time.monotonic() - t0
+        body = raw.split(b"\r\n\r\n", 1)[-1]
+        before_pause = body.count(b"a")
+        assert b"b" not in body, "the second part came with the first (%.3fs)" % first
+        raw = read_until(s, raw, lambda body: body.count(b"b") >= size, t0)
+        second = time.monotonic() - t0
+    body = raw.split(b"\r\n\r\n", 1)[-1]
+    note("trickle through %d KiB packets: %d bytes after %.3fs (before the pause), all %d after %.3fs"
+         % (packet, before_pause, first, len(body), second))
+    assert before_pause >= expected and first < 0.4, "only %d bytes within %.3fs" % (before_pause, first)
+    assert second >= 0.7 and body.count(b"b") == size, (second, body.count(b"b"))
+
+
+def test_trickle_passed_on_before_waiting_8k():
+    trickled_parts(8)
+
+
+def test_trickle_passed_on_before_waiting_64k():
+    trickled_parts(64)
+
+
 def test_upload_5mib_chunked_8k():
     upload(8)
 

@@ -82,6 +82,21 @@ public final class AJPConnection: @unchecked Sendable {
     /// True when unread bytes are buffered (a container that sent more than one response).
     public var hasBufferedBytes: Bool { writeIndex > readIndex }
 
+    /// True when the next `readMessage` will likely wait for the container: no whole packet is
+    /// buffered and the last read emptied the socket (it returned less than there was room
+    /// for). Judged without a system call; a wrong guess costs one early push, never a stall.
+    public var nextReadWaits: Bool {
+        guard peerDrained else { return false }
+        let buffered = writeIndex - readIndex
+        guard buffered >= 4, let base = receive.baseAddress else { return true }
+        let header = UnsafeRawBufferPointer(start: base + readIndex, count: 4)
+        guard case .success(let length) = ContainerMessage.payloadLength(header: header, maxPacketSize: maxPacketSize) else {
+            return true
+        }
+        return buffered < 4 + length
+    }
+    private var peerDrained = false
+
     /// Ensures `count` bytes are buffered from `readIndex`, compacting first when needed.
     private func fill(atLeast count: Int, timeout: Milliseconds, startOfPacket: Bool) throws(BackendFailure.Cause) {
         if writeIndex - readIndex >= count { return }
@@ -104,6 +119,7 @@ public final class AJPConnection: @unchecked Sendable {
             if received == 0 {
                 throw startOfPacket && writeIndex == 0 ? .closedWithoutReply : .closedMidPacket
             }
+            peerDrained = received < space.count
             writeIndex += received
             bytesReceived &+= UInt64(max(0, received))
         }
