@@ -41,7 +41,8 @@ if [ "$rt" = tsan ]; then
 fi
 tests=(IntegrationTests/tests/test_cluster.py IntegrationTests/tests/test_ajp_faults.py
        IntegrationTests/tests/test_restarts.py IntegrationTests/tests/test_status_console.py
-       IntegrationTests/tests/test_lb_replay.py IntegrationTests/tests/test_pool.py)
+       IntegrationTests/tests/test_lb_replay.py IntegrationTests/tests/test_pool.py
+       IntegrationTests/tests/test_ajp_bodies.py)
 [ "$#" -gt 1 ] && tests=("${@:2}")
 status=0
 for mpm in event prefork; do
