@@ -31,7 +31,9 @@ public final class AJPConnection: @unchecked Sendable {
         self.stream = stream
         self.maxPacketSize = maxPacketSize
         self.writer = AJPPacketWriter(limit: maxPacketSize)
-        self.receive = UnsafeMutableRawBufferPointer.allocate(byteCount: maxPacketSize * 2, alignment: 8)
+        // Two packets and one byte: full packets (even sizes) never fill it exactly, so a read
+        // that fills it leaves part of a packet whose rest is on its way (`nextReadWaits`).
+        self.receive = UnsafeMutableRawBufferPointer.allocate(byteCount: maxPacketSize * 2 + 1, alignment: 8)
         self.id = id
     }
 
@@ -82,18 +84,24 @@ public final class AJPConnection: @unchecked Sendable {
     /// True when unread bytes are buffered (a container that sent more than one response).
     public var hasBufferedBytes: Bool { writeIndex > readIndex }
 
-    /// True when the next `readMessage` will likely wait for the container: no whole packet is
-    /// buffered and the last read emptied the socket (it returned less than there was room
-    /// for). Judged without a system call; a wrong guess costs one early push, never a stall.
+    /// True when the next `readMessage` may wait for the container, so that what the client is
+    /// owed should go on first:
+    /// - a whole packet is buffered: no read, false;
+    /// - part of a packet is buffered: the last read emptied the socket (returned less than there
+    ///   was room for) says it may wait; if it filled the room, the rest is on its way;
+    /// - nothing is buffered: the last read emptied the socket, or it filled the room exactly at
+    ///   a packet boundary and nothing more is waiting (one `recv(MSG_PEEK)`, only then: the
+    ///   buffer's odd size makes this rare). A servlet that writes two full packets and pauses
+    ///   is not held back.
     public var nextReadWaits: Bool {
-        guard peerDrained else { return false }
         let buffered = writeIndex - readIndex
-        guard buffered >= 4, let base = receive.baseAddress else { return true }
+        if buffered == 0 { return peerDrained || !stream.hasBytesWaiting() }
+        guard buffered >= 4, let base = receive.baseAddress else { return peerDrained }
         let header = UnsafeRawBufferPointer(start: base + readIndex, count: 4)
         guard case .success(let length) = ContainerMessage.payloadLength(header: header, maxPacketSize: maxPacketSize) else {
-            return true
+            return peerDrained
         }
-        return buffered < 4 + length
+        return buffered < 4 + length && peerDrained
     }
     private var peerDrained = false
 

@@ -45,6 +45,27 @@ struct ResponsePushTests {
         #expect(client.pushedAt.isEmpty)
     }
 
+    /// Whole packets that fill the receive buffer exactly (two packets and a byte) leave
+    /// nothing buffered and say nothing about what is left: a peek decides.
+    static func exactFill(then rest: [MemoryStream.Read]) -> RecordingClient {
+        let first = Self.chunk(8184)
+        let second = 8192 * 2 + 1 - Self.headers.count - first.count - 8
+        let (outcome, client) = Self.run([.bytes(Self.headers + first + Self.chunk(second))] + rest)
+        #expect(outcome.result == AttemptOutcome.Result.completed(reuse: true))
+        #expect(client.body.count == 8184 + second + 10)
+        return client
+    }
+
+    @Test func aBurstThatFillsTheBufferExactlyThenPausesIsPushed() {
+        let client = Self.exactFill(then: [.pause, .bytes(Self.chunk(10) + Self.end)])
+        #expect(client.pushedAt == [client.body.count - 10])
+    }
+
+    @Test func aBurstThatFillsTheBufferExactlyWithMoreWaitingIsNotPushed() {
+        let client = Self.exactFill(then: [.bytes(Self.chunk(10) + Self.end)])
+        #expect(client.pushedAt.isEmpty)
+    }
+
     @Test func aFlushPacketFlushesAndNothingIsLeftToPush() {
         let flush = Self.packet([0x03, 0x00, 0x00])
         let (outcome, client) = Self.run([.bytes(Self.headers + Self.chunk(50) + flush), .bytes(Self.end)])
