@@ -128,9 +128,8 @@ def read_until(s, raw, done, t0):
 
 def trickled_parts(packet):
     """A response whose first part comes before a pause, with no flush packet: what arrived is
-    passed on before the module waits for the rest (SwiftJK gathers body chunks and writes them
-    in batches, docs/architecture.md §5.1). Tomcat sends a packet each time its output buffer
-    (the packet size) fills, so the first part is 2.5 packets long."""
+    passed on before the module waits for the rest, as mod_jk does. Tomcat sends a packet each
+    time its output buffer (the packet size) fills, so the first part is 2.5 packets long."""
     port = HTTPD.port if packet == 8 else PORT64
     size = packet * 1024 * 5 // 2
     expected = packet * 1024 * 2 - 100   # at least two packets' worth of body before the pause

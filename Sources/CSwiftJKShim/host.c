@@ -19,8 +19,6 @@
 
 #include <strings.h>
 
-extern module AP_MODULE_DECLARE_DATA jk_module;
-
 static long host_read_body(void *rv, char *buf, size_t len)
 {
     request_rec *r = rv;
@@ -68,80 +66,22 @@ static int host_start_response(void *rv, int status, const char *reason,
     return r->connection->aborted ? -1 : 0;
 }
 
-/* Response body bytes wait in the request's pending brigade and go down the output filters in
-   batches: when the exchange is about to wait for the container (push), at a flush, when a
-   batch is full, and at the end of the handler. Passing each 8 KiB AJP chunk on its own, as
-   ap_rwrite does, costs a writev per chunk (docs/architecture.md §5.1). */
-#define SJK_OUTPUT_BATCH 65536
-/* Fewer pending bytes than this stay pending at a push, as ap_rwrite keeps fewer than
-   AP_MIN_BYTES_TO_WRITE in its buffer: nothing is committed, so the lb can still forget the
-   response and replay the request on another member (reset_response). */
-#define SJK_PUSH_MINIMUM 8000
-
-static apr_bucket_brigade *pending_brigade(request_rec *r, sjk_request_state *s)
-{
-    if (!s->pending)
-        s->pending = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    return s->pending;
-}
-
-static int pass_pending(request_rec *r, apr_size_t minimum)
-{
-    sjk_request_state *s = ap_get_module_config(r->request_config, &jk_module);
-    apr_bucket_brigade *bb = s ? s->pending : NULL;
-    apr_status_t status;
-    if (!bb || APR_BRIGADE_EMPTY(bb) || s->pending_bytes < minimum)
-        return r->connection->aborted ? -1 : 0;
-    status = ap_pass_brigade(r->output_filters, bb);
-    apr_brigade_cleanup(bb);
-    s->pending_bytes = 0;
-    return (status != APR_SUCCESS || r->connection->aborted) ? -1 : 0;
-}
-
-static int host_push(void *rv)
-{
-    return pass_pending(rv, SJK_PUSH_MINIMUM);
-}
-
 static int host_write(void *rv, const char *buf, size_t len)
 {
     request_rec *r = rv;
-    sjk_request_state *s;
     if (len == 0)
         return 0;
-    if (r->connection->aborted)
+    if (ap_rwrite(buf, (int)len, r) < 0 || r->connection->aborted)
         return -1;
-    s = sjk_shim_request_state(r);
-    if (apr_brigade_write(pending_brigade(r, s), NULL, NULL, buf, len) != APR_SUCCESS)
-        return -1;
-    s->pending_bytes += len;
-    return s->pending_bytes >= SJK_OUTPUT_BATCH ? pass_pending(r, 0) : 0;
+    return 0;
 }
 
 static int host_flush(void *rv)
 {
     request_rec *r = rv;
-    if (pass_pending(r, 0) < 0 || ap_rflush(r) < 0 || r->connection->aborted)
+    if (ap_rflush(r) < 0 || r->connection->aborted)
         return -1;
     return 0;
-}
-
-static void drop_pending(request_rec *r)
-{
-    sjk_request_state *s = ap_get_module_config(r->request_config, &jk_module);
-    if (s && s->pending) {
-        apr_brigade_cleanup(s->pending);
-        s->pending_bytes = 0;
-    }
-}
-
-void sjk_shim_finish_output(void *rv, int answered)
-{
-    request_rec *r = rv;
-    if (answered)
-        pass_pending(r, 0);
-    else
-        drop_pending(r);
 }
 
 static const char *host_get_env(void *rv, const char *name)
@@ -222,7 +162,6 @@ static void host_reset_response(void *rv)
     request_rec *r = rv;
     ap_filter_rec_t *old_write = ap_get_output_filter_handle("OLD_WRITE");
     ap_filter_t *f = r->output_filters;
-    drop_pending(r);
     /* Body bytes ap_rwrite kept (fewer than AP_MIN_BYTES_TO_WRITE, nothing committed) live in
        the OLD_WRITE filter's brigade: dropping the filter forgets them. */
     while (old_write && f) {
@@ -242,9 +181,7 @@ static void host_abort_response(void *rv)
 {
     request_rec *r = rv;
     conn_rec *c = r->connection;
-    apr_bucket_brigade *bb;
-    pass_pending(r, 0); /* what the client would have had before the break */
-    bb = apr_brigade_create(r->pool, c->bucket_alloc);
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, c->bucket_alloc);
     r->no_cache = 1;
     if (r->main)
         r->main->no_cache = 1;
@@ -267,5 +204,4 @@ const sjk_request_host sjk_shim_request_host = {
     host_abort_response,
     host_reset_response,
     host_set_lb_notes,
-    host_push,
 };

@@ -340,36 +340,29 @@ static void jk_child_init(apr_pool_t *pchild, server_rec *s)
  * Requests
  * ------------------------------------------------------------------------------------------- */
 
-/* What translate_name chose, kept for the handler (sjk_request_state). */
-sjk_request_state *sjk_shim_request_state(void *rv)
-{
-    request_rec *r = rv;
-    sjk_request_state *m = ap_get_module_config(r->request_config, &jk_module);
-    if (!m) {
-        m = apr_pcalloc(r->pool, sizeof(*m));
-        m->worker = -1;
-        m->rule = -1;
-        ap_set_module_config(r->request_config, &jk_module, m);
-    }
-    return m;
-}
+/* What translate_name chose, kept for the handler. */
+typedef struct {
+    int worker;
+    int rule;
+} sjk_mapping;
 
 static void set_mapping(request_rec *r, int worker, int rule)
 {
-    sjk_request_state *m = sjk_shim_request_state(r);
+    sjk_mapping *m = apr_palloc(r->pool, sizeof(*m));
     m->worker = worker;
     m->rule = rule;
+    ap_set_module_config(r->request_config, &jk_module, m);
 }
 
 static int get_worker_index(request_rec *r)
 {
-    sjk_request_state *m = ap_get_module_config(r->request_config, &jk_module);
+    sjk_mapping *m = ap_get_module_config(r->request_config, &jk_module);
     return m ? m->worker : -1;
 }
 
 static int get_rule_index(request_rec *r)
 {
-    sjk_request_state *m = ap_get_module_config(r->request_config, &jk_module);
+    sjk_mapping *m = ap_get_module_config(r->request_config, &jk_module);
     return m ? m->rule : -1;
 }
 
@@ -466,7 +459,6 @@ static int handler(request_rec *r)
     view.server_description = ap_get_server_description();
     view.env_count = env_count(r);
     rc = sjk_handle(&view, conf->runtime);
-    sjk_shim_finish_output(r, rc == 0);
     return rc == 0 ? OK : rc;
 }
 

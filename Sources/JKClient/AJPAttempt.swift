@@ -135,20 +135,9 @@ public enum AJPAttempt {
         let receiveTimeout = timeouts.receive
         let probing = receiveTimeout.value == 0 && timeouts.liveness.value > 0
         var silence = Milliseconds.zero
-        // Body bytes written since the last push: they go on before the exchange waits.
-        var unpushed = false
         while true {
             let message: ContainerMessage
             let payload: UnsafeRawBufferPointer
-            if unpushed && connection.nextReadWaits {
-                do {
-                    try client.push()
-                } catch {
-                    outcome.result = .clientFailed(error)
-                    return outcome
-                }
-                unpushed = false
-            }
             do {
                 (message, payload) = try connection.readMessage(timeout: timeouts.read)
                 silence = .zero
@@ -204,7 +193,6 @@ public enum AJPAttempt {
                     return outcome
                 }
                 outcome.bytesToClient += Int64(range.count)
-                unpushed = true
             case .flush:
                 do {
                     try client.flush()
@@ -212,7 +200,6 @@ public enum AJPAttempt {
                     outcome.result = .clientFailed(error)
                     return outcome
                 }
-                unpushed = false
             case .none:
                 continue
             case .finish(let reuse):

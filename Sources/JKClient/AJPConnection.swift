@@ -31,9 +31,7 @@ public final class AJPConnection: @unchecked Sendable {
         self.stream = stream
         self.maxPacketSize = maxPacketSize
         self.writer = AJPPacketWriter(limit: maxPacketSize)
-        // Two packets and one byte: full packets (even sizes) never fill it exactly, so a read
-        // that fills it leaves part of a packet whose rest is on its way (`nextReadWaits`).
-        self.receive = UnsafeMutableRawBufferPointer.allocate(byteCount: maxPacketSize * 2 + 1, alignment: 8)
+        self.receive = UnsafeMutableRawBufferPointer.allocate(byteCount: maxPacketSize * 2, alignment: 8)
         self.id = id
     }
 
@@ -84,27 +82,6 @@ public final class AJPConnection: @unchecked Sendable {
     /// True when unread bytes are buffered (a container that sent more than one response).
     public var hasBufferedBytes: Bool { writeIndex > readIndex }
 
-    /// True when the next `readMessage` may wait for the container, so that what the client is
-    /// owed should go on first:
-    /// - a whole packet is buffered: no read, false;
-    /// - part of a packet is buffered: the last read emptied the socket (returned less than there
-    ///   was room for) says it may wait; if it filled the room, the rest is on its way;
-    /// - nothing is buffered: the last read emptied the socket, or it filled the room exactly at
-    ///   a packet boundary and nothing more is waiting (one `recv(MSG_PEEK)`, only then: the
-    ///   buffer's odd size makes this rare). A servlet that writes two full packets and pauses
-    ///   is not held back.
-    public var nextReadWaits: Bool {
-        let buffered = writeIndex - readIndex
-        if buffered == 0 { return peerDrained || !stream.hasBytesWaiting() }
-        guard buffered >= 4, let base = receive.baseAddress else { return peerDrained }
-        let header = UnsafeRawBufferPointer(start: base + readIndex, count: 4)
-        guard case .success(let length) = ContainerMessage.payloadLength(header: header, maxPacketSize: maxPacketSize) else {
-            return peerDrained
-        }
-        return buffered < 4 + length && peerDrained
-    }
-    private var peerDrained = false
-
     /// Ensures `count` bytes are buffered from `readIndex`, compacting first when needed.
     private func fill(atLeast count: Int, timeout: Milliseconds, startOfPacket: Bool) throws(BackendFailure.Cause) {
         if writeIndex - readIndex >= count { return }
@@ -127,7 +104,6 @@ public final class AJPConnection: @unchecked Sendable {
             if received == 0 {
                 throw startOfPacket && writeIndex == 0 ? .closedWithoutReply : .closedMidPacket
             }
-            peerDrained = received < space.count
             writeIndex += received
             bytesReceived &+= UInt64(max(0, received))
         }

@@ -10,8 +10,6 @@ public protocol ByteStream: AnyObject {
     /// Reads up to `buffer.count` bytes; returns 0 when the peer closed. `timeout` .zero waits
     /// forever, otherwise throws `.timedOut`.
     func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Milliseconds) throws(TransportError) -> Int
-    /// True when bytes can be read now without waiting (false at the end of the stream).
-    func hasBytesWaiting() -> Bool
     /// True when the peer closed or sent unexpected bytes while the stream sat idle.
     func isStale() -> Bool
     func close()

@@ -11,14 +11,6 @@ public protocol ClientSide {
     func writeBody(_ bytes: UnsafeRawBufferPointer) throws(ClientError)
     /// Pushes what was written so far to the client (a zero-length SEND_BODY_CHUNK).
     func flush() throws(ClientError)
-    /// Hands what was written so far on towards the client, without a flush: the exchange is
-    /// about to wait for the container, and bytes already received must not wait with it.
-    func push() throws(ClientError)
-}
-
-extension ClientSide {
-    /// Clients that write through at once have nothing to push.
-    public func push() throws(ClientError) {}
 }
 
 public enum ClientError: Error, Equatable, Sendable {

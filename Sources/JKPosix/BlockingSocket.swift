@@ -135,13 +135,6 @@ public final class BlockingSocket {
         return true  // 0 = EOF, > 0 = stray data
     }
 
-    /// True when bytes are waiting to be read now (one non-blocking `recv(MSG_PEEK)`); false when
-    /// a read would wait, and at the end of the stream or an error (a read reports those).
-    public func hasBytesWaiting() -> Bool {
-        var byte: UInt8 = 0
-        return recv(descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
-    }
-
     /// Waits until data is readable, up to `timeout`; false on timeout.
     public func waitReadable(timeout: Milliseconds) -> Bool {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

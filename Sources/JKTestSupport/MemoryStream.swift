@@ -11,8 +11,6 @@ public final class MemoryStream: ByteStream {
         case bytes([UInt8])
         /// The container closed: a read returns 0.
         case end
-        /// The container is silent for a while: `hasBytesWaiting` is false until a read passes it.
-        case pause
         case fail(TransportError)
     }
 
@@ -33,9 +31,6 @@ public final class MemoryStream: ByteStream {
     public func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Milliseconds) throws(TransportError) -> Int {
         guard let step = script.first else { throw .timedOut }
         switch step {
-        case .pause:
-            script.removeFirst()
-            return try read(into: buffer, timeout: timeout)
         case .end:
             return 0
         case .fail(let error):
@@ -47,12 +42,6 @@ public final class MemoryStream: ByteStream {
             if count == bytes.count { script.removeFirst() } else { script[0] = .bytes(Array(bytes[count...])) }
             return count
         }
-    }
-
-    /// True when the next step is bytes (`.pause` and the end of the script wait).
-    public func hasBytesWaiting() -> Bool {
-        if case .bytes = script.first { return true }
-        return false
     }
 
     public func isStale() -> Bool { false }

@@ -8,8 +8,6 @@ public final class RecordingClient: ClientSide {
     public private(set) var headers: [(String, String)] = []
     public private(set) var body: [UInt8] = []
     public private(set) var flushes = 0
-    /// The body length at each push (the exchange was about to wait for the container).
-    public private(set) var pushedAt: [Int] = []
     private var requestBody: [UInt8]
     private var offset = 0
     /// Fail reading the body after this many bytes (client abort mid-body).
@@ -49,6 +47,4 @@ public final class RecordingClient: ClientSide {
     }
 
     public func flush() throws(ClientError) { flushes += 1 }
-
-    public func push() throws(ClientError) { pushedAt.append(body.count) }
 }

@@ -21,7 +21,6 @@ public final class SocketStream: ByteStream {
         try socket.read(into: buffer, timeout: timeout)
     }
 
-    public func hasBytesWaiting() -> Bool { socket.hasBytesWaiting() }
     public func isStale() -> Bool { socket.isStale() }
     public func close() { socket.close() }
     public func abort() { socket.abort() }

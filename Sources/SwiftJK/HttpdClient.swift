@@ -105,14 +105,6 @@ final class HttpdClient: ClientSide {
         if flushEveryPacket { try flush() }
     }
 
-    func push() throws(ClientError) {
-        guard let push = host.pointee.push else { return }
-        if push(request) != 0 {
-            failed = true
-            throw .aborted
-        }
-    }
-
     func flush() throws(ClientError) {
         guard let flush = host.pointee.flush else { return }
         if flush(request) != 0 {

@@ -122,11 +122,9 @@ typedef struct sjk_request_host {
     /* Sets status, status line "<status> <reason>" and headers; Content-Type through
        ap_set_content_type. Returns 0, or -1 when the client is gone. */
     int (*start_response)(void *r, int status, const char *reason, const sjk_header *headers, int n);
-    /* Appends body bytes to the request's pending brigade (copied; passed down the output
-       filters by push, flush, a full batch or the end of the handler): 0, or -1 when the client
-       is gone. */
+    /* ap_rwrite: 0, or -1 when the client is gone. */
     int (*write)(void *r, const char *buf, size_t len);
-    /* Passes the pending bytes, then a FLUSH bucket (ap_rflush): 0, or -1. */
+    /* ap_rflush: 0, or -1. */
     int (*flush)(void *r);
     /* r->subprocess_env, NULL when unset. */
     const char *(*get_env)(void *r, const char *name);
@@ -148,11 +146,6 @@ typedef struct sjk_request_host {
     /* The twenty JK_LB_FIRST_* / JK_LB_LAST_* notes at once, added to r->notes (which is new
        for each request and gets them once): no per-note search of the table. */
     void (*set_lb_notes)(void *r, const sjk_lb_note_values *first, const sjk_lb_note_values *last);
-    /* Passes the pending body bytes down the output filters, without a FLUSH bucket (the
-       exchange is about to wait for the container), unless fewer than 8000 are pending (they
-       stay, as ap_rwrite keeps them, so the response can still be forgotten): 0, or -1 when the
-       client is gone. */
-    int (*push)(void *r);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */
