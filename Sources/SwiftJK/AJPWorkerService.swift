@@ -11,14 +11,13 @@ import JKStatus
 /// `retry_interval` apart, while the retry policy allows.
 enum AJPWorkerService {
     static func serve(
-        plan: AJPPlan, client: WorkerClient, request base: RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
+        plan: AJPPlan, client: WorkerClient, request: inout RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
         extensions: MountExtensions?, shared: SharedBalancerState?, log: JKLog
     ) -> ServiceReport {
         var report = ServiceReport()
         var body = RequestBody(
             contentLength: facts.contentLength < 0 ? nil : facts.contentLength,
             maxChunk: AJPPacketSize.maxRequestBodyChunk(packetSize: plan.settings.maxPacketSize))
-        var request = base
         request.secret = plan.settings.secret
         request.activation = "ACT"
         shared?.withAJPCounters(plan.name) { record in

@@ -198,14 +198,14 @@ struct LoadBalancedRequest {
     // MARK: - Attempting
 
     /// `.attempt`: the request on the chosen member, its result counted in the shared records.
-    mutating func attempt(_ index: Int, base: RequestEncoder) -> RequestJourney.Event {
+    mutating func attempt(_ index: Int, base: inout RequestEncoder) -> RequestJourney.Event {
         let configuration = runtime.configuration
         let planIndex = index < lb.memberWorkers.count ? lb.memberWorkers[index] : -1
         guard let choice, choice.member == index, index < balancer.members.count, planIndex >= 0,
             planIndex < configuration.plans.count, case .ajp(let ajp) = configuration.plans[planIndex],
             let client = runtime.client(planIndex)
         else { return .memberMissing(member: index) }
-        let (result, stateChange) = run(choice, base: base, ajp: ajp, client: client, planIndex: planIndex)
+        let (result, stateChange) = run(choice, request: &base, ajp: ajp, client: client, planIndex: planIndex)
         if firstMember == nil { firstMember = index }
         lastMember = index
         last = LastAttempt(result: result, ajp: ajp)
@@ -227,20 +227,22 @@ struct LoadBalancedRequest {
 
     /// One attempt on the chosen member: the request with the member's secret and route, the
     /// sticky cookie and the route watch, then the result counted in the shared records.
+    /// `request` is the request's one encoder, given this member's secret, route and activation
+    /// in place (a copy per attempt retained and released every field).
     private mutating func run(
-        _ choice: Choice, base: RequestEncoder, ajp: AJPPlan, client: WorkerClient, planIndex: Int
+        _ choice: Choice, request: inout RequestEncoder, ajp: AJPPlan, client: WorkerClient, planIndex: Int
     ) -> (MemberAttempt.Result, StateChange?) {
-        let member = balancer.members[choice.member]
-        var request = base
+        let route = balancer.members[choice.member].route
         // Overrides are indexed like the members when the request began; settings pulled since may have more.
         let overrides = balancing.activationOverrides
-        let activation = (overrides.flatMap { choice.member < $0.count ? $0[choice.member] : nil }) ?? member.activation
+        let activation =
+            (overrides.flatMap { choice.member < $0.count ? $0[choice.member] : nil }) ?? balancer.members[choice.member].activation
         request.secret = ajp.settings.secret ?? lb.settings.secret
-        request.route = member.route
+        request.route = route
         request.activation = activation.code
-        LoadBalancerService.prepareStickiness(httpd, choice: choice, lb: lb, member: member, facts: facts, extensions: extensions)
+        LoadBalancerService.prepareStickiness(httpd, choice: choice, lb: lb, route: route, facts: facts, extensions: extensions)
         LoadBalancerService.watchRoutes(
-            httpd, runtime: runtime, lb: lb, expected: member.route, member: choice.member, planIndex: planIndex, log: log)
+            httpd, runtime: runtime, lb: lb, expected: route, member: choice.member, planIndex: planIndex, log: log)
         let result = MemberAttempt.run(
             plan: ajp, client: client, request: request, body: &body, httpd: httpd, extensions: extensions,
             replyTimeoutOverride: facts.replyTimeout, useServerErrors: extensions?.useServerErrors, log: log)
@@ -300,7 +302,10 @@ struct LoadBalancedRequest {
     /// `.answer`: the last attempt's result is the response (nil when there was none).
     mutating func answer() -> ServiceReport? {
         guard let last else { return nil }
-        return LoadBalancerService.finish(&report, result: last.result, lb: lb, ajp: last.ajp, facts: facts, httpd: httpd)
+        // Taken out, not copied: the request ends here (a copy retained and released its strings).
+        var taken = ServiceReport()
+        swap(&taken, &report)
+        return LoadBalancerService.finish(&taken, result: last.result, lb: lb, ajp: last.ajp, facts: facts, httpd: httpd)
     }
 
     /// `.unavailable`: no member serves this request (the debug line must not name one).

@@ -11,7 +11,7 @@ import JKRouting
 /// up to date for every child (mod_jk's lb `service`, docs/modjk-behaviour.md §4).
 enum LoadBalancerService {
     static func serve(
-        lb: LBPlan, runtime: Runtime, request base: RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
+        lb: LBPlan, runtime: Runtime, request base: inout RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
         extensions: MountExtensions?, log: JKLog
     ) -> ServiceReport {
         guard let shared = runtime.configuration.shared else {
@@ -36,7 +36,7 @@ enum LoadBalancerService {
                 SystemClock.sleep(duration)
                 event = .waited
             case .forceRecovery: event = request.forceRecovery()
-            case .attempt(let member): event = request.attempt(member, base: base)
+            case .attempt(let member): event = request.attempt(member, base: &base)
             case .failOver(let member, let resetResponse, let level):
                 event = request.failOver(member, resetResponse: resetResponse, log: level)
             case .answer:
@@ -109,11 +109,11 @@ enum LoadBalancerService {
 
     /// `set_session_cookie`: when a request was not served sticky, tell the client the route.
     static func prepareStickiness(
-        _ httpd: HttpdClient, choice: Choice, lb: LBPlan, member: Balancer.Member, facts: RequestFacts, extensions: MountExtensions?
+        _ httpd: HttpdClient, choice: Choice, lb: LBPlan, route: String, facts: RequestFacts, extensions: MountExtensions?
     ) {
         httpd.extraHeaders.removeAll()
         guard !choice.isSticky, extensions?.setSessionCookie ?? lb.settings.setSessionCookie else { return }
-        var value = "\(extensions?.sessionCookie ?? lb.settings.sessionCookie)=.\(member.route)"
+        var value = "\(extensions?.sessionCookie ?? lb.settings.sessionCookie)=.\(route)"
         let path = extensions?.sessionCookiePath ?? lb.settings.sessionCookiePath
         if !path.isEmpty { value += ";PATH=\(path)" }
         value += ";HttpOnly"

@@ -36,11 +36,6 @@ struct MemberAttempt {
             timeouts.reply = Milliseconds(max(0, override))
         }
         let failOnStatus = extensions?.failOnStatus
-        let policy: (Int) -> StatusDecision = { status in
-            if plan.failOnStatus(status, override: failOnStatus) != nil { return .failOver }
-            if let limit = useServerErrors, status >= limit { return .serverErrorPage }
-            return .forward
-        }
         var freshRetryUsed = false
         while true {
             let lease: WorkerClient.Lease
@@ -63,7 +58,14 @@ struct MemberAttempt {
             PacketTrace.attach(to: lease.connection, worker: plan.name, secret: request.secret, log: log)
             let (sentBefore, receivedBefore) = (lease.connection.bytesSent, lease.connection.bytesReceived)
             let outcome = AJPAttempt.run(
-                request: request, body: &body, on: lease.connection, client: httpd, timeouts: timeouts, statusPolicy: policy,
+                request: request, body: &body, on: lease.connection, client: httpd, timeouts: timeouts,
+                // A closure literal, not a stored one: its context stays on the stack (a stored
+                // closure was one heap allocation a request).
+                statusPolicy: { status in
+                    if plan.failOnStatus(status, override: failOnStatus) != nil { return .failOver }
+                    if let limit = useServerErrors, status >= limit { return .serverErrorPage }
+                    return .forward
+                },
                 isAlive: {
                     if case .success = client.probe(timeout: Milliseconds(live.pingTimeout)) { return true }
                     return false

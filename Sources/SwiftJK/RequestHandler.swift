@@ -54,7 +54,7 @@ enum RequestHandler {
         httpd.disableReuse = options.contains(.disableReuse)
         runtime.pullAJPSettings()
         let facts = RequestFacts(view: view, server: server)
-        let request = RequestEncoder(facts: facts, options: options)
+        var request = RequestEncoder(facts: facts, options: options)
         // Only when a directive names them (RequestNotes): nothing else reads these.
         let workerNotes = configuration.startup.requestNotes.contains(.worker)
         if workerNotes { httpd.setNote("JK_WORKER_TYPE", plan.typeName) }
@@ -64,11 +64,11 @@ enum RequestHandler {
         case .ajp(let ajp):
             guard let client = runtime.client(planIndex) else { return 500 }
             report = AJPWorkerService.serve(
-                plan: ajp, client: client, request: request, facts: facts, httpd: httpd, extensions: extensions,
+                plan: ajp, client: client, request: &request, facts: facts, httpd: httpd, extensions: extensions,
                 shared: configuration.shared, log: log)
         case .lb(let lb):
             report = LoadBalancerService.serve(
-                lb: lb, runtime: runtime, request: request, facts: facts, httpd: httpd, extensions: extensions, log: log)
+                lb: lb, runtime: runtime, request: &request, facts: facts, httpd: httpd, extensions: extensions, log: log)
         case .status(let status):
             report = StatusWorkerService.serve(plan: status, runtime: runtime, facts: facts, httpd: httpd)
         }
