@@ -320,6 +320,8 @@ def main():
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=4, help="rounds per cell (4: A B, B A, A B, B A)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per server and load")
+    parser.add_argument("--tomcat-warmup", type=int, default=20,
+                        help="seconds per module and load of the Tomcats' JIT warm-up, once, before the first Tomcat cell")
     parser.add_argument("--cells", default="", help="comma-separated substrings of cell ids to run (see --list); "
                                                     "a partial run does not rewrite BENCHMARKS.md")
     parser.add_argument("--list", action="store_true", help="list the cells and exit")
@@ -378,6 +380,7 @@ def main():
                 fixtures.append(backend)
                 backend.start()
         modules = {"mod_jk": args.reference, "SwiftJK": args.module}
+        tomcats_warm = False
         configs = []
         for cell in cells:
             if cell.config not in configs:
@@ -399,8 +402,12 @@ def main():
             if any(c.workload == "sticky" for c in config_cells):
                 set_cookie = http.get(servers["SwiftJK"].url("/counter.jsp")).header("Set-Cookie") or ""
                 cookie = set_cookie.split(";", 1)[0] if set_cookie else None
+            workloads = list(dict.fromkeys(c.workload for c in config_cells))
+            if backend == "tomcat" and not tomcats_warm:
+                jit_warm_up(servers, workloads, cookie, args.tomcat_warmup)
+                tomcats_warm = True
             for label in LABELS:  # warm-up
-                for workload in dict.fromkeys(c.workload for c in config_cells):
+                for workload in workloads:
                     measure(servers[label], workload, 16, args.warmup, cookie)
             for cell in config_cells:
                 for number, order in enumerate(round_orders(args.rounds)):
@@ -441,6 +448,17 @@ def main():
                 fixture.stop()
             except Exception as error:
                 say("bench: stopping %s: %s" % (fixture, error))
+
+
+def jit_warm_up(servers, workloads, cookie, seconds):
+    """The Tomcats' JIT and heap settle over their first minute of load: in a first run their CPU
+    per tiny JSP fell from 346 to 120 µs over 35 s, and the rounds measured meanwhile were decided
+    by when they ran, not by the module. So before the first Tomcat cell, each load runs `seconds`
+    through each httpd in turn (both modules reach the same Tomcats, so the warm-up is shared)."""
+    for workload in workloads:
+        for label in LABELS:
+            say("  JIT warm-up: %-8s via %-7s %d s" % (workload, label, seconds))
+            measure(servers[label], workload, 16, seconds, cookie)
 
 
 def fresh_children(servers, order, cell, cookie, warmup):
@@ -535,6 +553,7 @@ def summarize(cells, results, memory_rows, debug, micro, args, elapsed):
     lines.append("")
     lines.append("%d rounds of %d s per module, interleaved A B, B A, … (mod_jk, SwiftJK)" % (args.rounds, args.duration) + (
                  "; both httpds restarted (new children) and warmed up again before each round after the first"
+                 "; before the first Tomcat cell, each Tomcat load ran %d s through each httpd to settle the JIT" % args.tomcat_warmup
                  if not args.same_children else "; every round on the same httpd start") + "; req/s, p99 and CPU are medians "
                  "over the rounds, Ratio and CPU ratio the medians of the per-round ratios (each round measures both "
                  "modules back to back); Rounds ahead = rounds in which SwiftJK served more requests; wrk -t2, keep-alive. "
