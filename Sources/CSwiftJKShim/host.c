@@ -76,6 +76,24 @@ static int host_write(void *rv, const char *buf, size_t len)
     return 0;
 }
 
+/* Like ap_rwrite of each slice, in one pass down the filters: r->output_filters starts with
+   OLD_WRITE when ap_rwrite buffered bytes before, and it puts them in front. */
+static int host_write_many(void *rv, const sjk_slice *slices, int n)
+{
+    request_rec *r = rv;
+    conn_rec *c = r->connection;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, c->bucket_alloc);
+    for (int i = 0; i < n; i++) {
+        if (slices[i].len > 0)
+            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(slices[i].data, slices[i].len, c->bucket_alloc));
+    }
+    apr_status_t status = ap_pass_brigade(r->output_filters, bb);
+    apr_brigade_destroy(bb);
+    if (status != APR_SUCCESS || c->aborted)
+        return -1;
+    return 0;
+}
+
 static int host_flush(void *rv)
 {
     request_rec *r = rv;
@@ -204,4 +222,5 @@ const sjk_request_host sjk_shim_request_host = {
     host_abort_response,
     host_reset_response,
     host_set_lb_notes,
+    host_write_many,
 };

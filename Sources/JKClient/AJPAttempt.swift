@@ -126,16 +126,51 @@ public enum AJPAttempt {
         try? connection.sendPacket(timeout: Milliseconds(1000))
     }
 
+    /// Body chunks that arrived together, written together: kept while the next packet is
+    /// already in the receive buffer (so their bytes stay put), written before anything else
+    /// happens: a read that may wait, another message, the end, a failure.
+    static let gatheredChunks = 16
+
     private static func exchange<C: ClientSide>(
         body: inout RequestBody, connection: AJPConnection, client: C, timeouts: ExchangeTimeouts,
         statusPolicy: (Int) -> StatusDecision, isAlive: () -> Bool, outcome start: AttemptOutcome
+    ) -> AttemptOutcome {
+        withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: gatheredChunks) { chunks in
+            exchange(
+                body: &body, connection: connection, client: client, timeouts: timeouts, statusPolicy: statusPolicy,
+                isAlive: isAlive, outcome: start, chunks: chunks)
+        }
+    }
+
+    private static func exchange<C: ClientSide>(
+        body: inout RequestBody, connection: AJPConnection, client: C, timeouts: ExchangeTimeouts,
+        statusPolicy: (Int) -> StatusDecision, isAlive: () -> Bool, outcome start: AttemptOutcome,
+        chunks: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
     ) -> AttemptOutcome {
         var outcome = start
         var exchange = AJPExchange(maxPacketSize: connection.maxPacketSize)
         let receiveTimeout = timeouts.receive
         let probing = receiveTimeout.value == 0 && timeouts.liveness.value > 0
         var silence = Milliseconds.zero
+        var gathered = 0
+        var gatheredBytes: Int64 = 0
+        /// Writes the gathered chunks; false (the outcome says why) when the client is gone.
+        func writeGathered() -> Bool {
+            guard gathered > 0 else { return true }
+            let count = gathered
+            gathered = 0
+            do {
+                try client.writeBodies(UnsafeBufferPointer(rebasing: chunks[0..<count]))
+            } catch {
+                outcome.result = .clientFailed(error)
+                return false
+            }
+            outcome.bytesToClient += gatheredBytes
+            gatheredBytes = 0
+            return true
+        }
         while true {
+            if gathered > 0 && !connection.nextMessageBuffered && !writeGathered() { return outcome }
             let message: ContainerMessage
             let payload: UnsafeRawBufferPointer
             do {
@@ -149,12 +184,21 @@ public enum AJPAttempt {
                     BackendFailure(phase: exchange.headersReceived ? .streaming : .reply, cause: .hung(silentFor: silence)))
                 return outcome
             } catch {
+                // Only a malformed packet fails while chunks are gathered (nothing was read):
+                // they reach the client first, as if written when they came.
+                if !writeGathered() { return outcome }
                 let phase: BackendFailure.Phase = exchange.headersReceived ? .streaming : .reply
                 outcome.result = .backendFailed(BackendFailure(phase: phase, cause: error))
                 return outcome
             }
             let headersBefore = exchange.headersReceived
-            switch exchange.received(message) {
+            let action = exchange.received(message)
+            if gathered > 0 {
+                var anotherChunk = false
+                if case .writeBody = action { anotherChunk = true }
+                if !anotherChunk && !writeGathered() { return outcome }
+            }
+            switch action {
             case .sendBody(let maxBytes):
                 do {
                     try body.writeNextPacket(maxBytes: maxBytes, into: &connection.writer, from: client)
@@ -186,13 +230,10 @@ public enum AJPAttempt {
                 }
                 outcome.responseStarted = true
             case .writeBody(let range):
-                do {
-                    try client.writeBody(UnsafeRawBufferPointer(rebasing: payload[range]))
-                } catch {
-                    outcome.result = .clientFailed(error)
-                    return outcome
-                }
-                outcome.bytesToClient += Int64(range.count)
+                chunks[gathered] = UnsafeRawBufferPointer(rebasing: payload[range])
+                gathered += 1
+                gatheredBytes += Int64(range.count)
+                if gathered == chunks.count && !writeGathered() { return outcome }
             case .flush:
                 do {
                     try client.flush()

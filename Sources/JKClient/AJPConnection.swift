@@ -3,9 +3,12 @@ import JKCore
 
 /// One AJP connection with its own buffers, reused across requests.
 ///
-/// The receive buffer holds at least one whole packet; reads take whatever the kernel has, so a
-/// typical small response (SEND_HEADERS + SEND_BODY_CHUNK + END_RESPONSE) costs one `recv`. The
-/// send buffer is the packet writer. Both are allocated once per connection.
+/// The receive buffer holds at least two whole packets (32 KiB at the default packet size);
+/// reads take whatever the kernel has, so a typical small response (SEND_HEADERS +
+/// SEND_BODY_CHUNK + END_RESPONSE) costs one `recv`, and body chunks that arrived together are
+/// written to the client together (`nextMessageBuffered`). The send buffer is the packet writer.
+/// Both are allocated once per connection; pages of the receive buffer that no response
+/// reached are never touched.
 ///
 /// A connection is used by one thread at a time; the pool's lock hands it over, hence
 /// `@unchecked Sendable`.
@@ -31,7 +34,8 @@ public final class AJPConnection: @unchecked Sendable {
         self.stream = stream
         self.maxPacketSize = maxPacketSize
         self.writer = AJPPacketWriter(limit: maxPacketSize)
-        self.receive = UnsafeMutableRawBufferPointer.allocate(byteCount: maxPacketSize * 2, alignment: 8)
+        self.receive = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: Swift.max(maxPacketSize * 2, Self.minimumReceiveCapacity), alignment: 8)
         self.id = id
     }
 
@@ -56,7 +60,8 @@ public final class AJPConnection: @unchecked Sendable {
         if let failure { throw failure }
     }
 
-    /// Reads the next whole packet and parses it. The payload stays valid until the next call.
+    /// Reads the next whole packet and parses it. The payload stays valid until the next call
+    /// that has to read (while `nextMessageBuffered`, later calls leave it in place).
     /// A failure is classified here, once: a read that waited `timeout` in vain is
     /// `.replyTimeout(timeout)`, a close before a packet began `.closedWithoutReply`.
     public func readMessage(
@@ -81,6 +86,18 @@ public final class AJPConnection: @unchecked Sendable {
 
     /// True when unread bytes are buffered (a container that sent more than one response).
     public var hasBufferedBytes: Bool { writeIndex > readIndex }
+
+    /// Four 8 KiB packets: a 64 KiB response reaches the client in about three writes, not nine.
+    public static let minimumReceiveCapacity = 32 * 1024
+
+    /// True when the next packet is wholly buffered: `readMessage` will neither read nor move
+    /// the buffer, so payloads it returned before stay valid.
+    public var nextMessageBuffered: Bool {
+        let available = writeIndex - readIndex
+        guard available >= 4 else { return false }
+        let length = Int(receive[readIndex + 2]) << 8 | Int(receive[readIndex + 3])
+        return available >= 4 + length
+    }
 
     /// Ensures `count` bytes are buffered from `readIndex`, compacting first when needed.
     private func fill(atLeast count: Int, timeout: Milliseconds, startOfPacket: Bool) throws(BackendFailure.Cause) {

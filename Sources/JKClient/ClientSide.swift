@@ -9,8 +9,19 @@ public protocol ClientSide {
     func startResponse(_ headers: SendHeaders, payload: UnsafeRawBufferPointer) throws(ClientError)
     /// Writes response body bytes.
     func writeBody(_ bytes: UnsafeRawBufferPointer) throws(ClientError)
+    /// Writes body chunks that arrived together, in order, as one write where the client can
+    /// (httpd: one pass down the output filters, one `writev`). The bytes are valid only during
+    /// the call.
+    func writeBodies(_ slices: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(ClientError)
     /// Pushes what was written so far to the client (a zero-length SEND_BODY_CHUNK).
     func flush() throws(ClientError)
+}
+
+extension ClientSide {
+    /// One `writeBody` per chunk.
+    public func writeBodies(_ slices: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(ClientError) {
+        for slice in slices { try writeBody(slice) }
+    }
 }
 
 public enum ClientError: Error, Equatable, Sendable {

@@ -8,6 +8,8 @@ public final class RecordingClient: ClientSide {
     public private(set) var headers: [(String, String)] = []
     public private(set) var body: [UInt8] = []
     public private(set) var flushes = 0
+    /// How many chunks each body write carried (`writeBody`: 1; `writeBodies`: its count).
+    public private(set) var bodyWrites: [Int] = []
     private var requestBody: [UInt8]
     private var offset = 0
     /// Fail reading the body after this many bytes (client abort mid-body).
@@ -42,6 +44,16 @@ public final class RecordingClient: ClientSide {
     }
 
     public func writeBody(_ bytes: UnsafeRawBufferPointer) throws(ClientError) {
+        try append(bytes)
+        bodyWrites.append(1)
+    }
+
+    public func writeBodies(_ slices: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(ClientError) {
+        for slice in slices { try append(slice) }
+        bodyWrites.append(slices.count)
+    }
+
+    private func append(_ bytes: UnsafeRawBufferPointer) throws(ClientError) {
         if let limit = failWriteAfter, body.count + bytes.count > limit { throw .aborted }
         body.append(contentsOf: bytes)
     }

@@ -105,6 +105,31 @@ final class HttpdClient: ClientSide {
         if flushEveryPacket { try flush() }
     }
 
+    /// Chunks that arrived together: one pass down httpd's output filters (one `writev`) when
+    /// they hold at least httpd's write buffer, which `ap_rwrite` would have passed on anyway.
+    /// Fewer bytes, or `+FlushPackets`, go chunk by chunk as before, so what stays buffered in
+    /// httpd (and can still be taken back for a replay) is the same (docs/architecture.md §5.1).
+    func writeBodies(_ slices: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(ClientError) {
+        var total = 0
+        for slice in slices { total += slice.count }
+        guard slices.count > 1, !flushEveryPacket, total >= Int(Self.writeBufferSize), let writeMany = host.pointee.write_many
+        else {
+            for slice in slices { try writeBody(slice) }
+            return
+        }
+        let rc = withUnsafeTemporaryAllocation(of: sjk_slice.self, capacity: slices.count) { list -> Int32 in
+            for index in 0..<slices.count {
+                list[index] = sjk_slice(data: slices[index].baseAddress?.assumingMemoryBound(to: CChar.self), len: slices[index].count)
+            }
+            return writeMany(request, list.baseAddress, Int32(slices.count))
+        }
+        if rc != 0 {
+            failed = true
+            throw .aborted
+        }
+        bytesWritten += Int64(total)
+    }
+
     func flush() throws(ClientError) {
         guard let flush = host.pointee.flush else { return }
         if flush(request) != 0 {

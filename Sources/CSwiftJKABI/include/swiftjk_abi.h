@@ -115,6 +115,12 @@ typedef struct sjk_lb_note_values {
     const char *state;              /* OK, ERR, … */
 } sjk_lb_note_values;
 
+/* Bytes of a response body (in the AJP connection's receive buffer). */
+typedef struct sjk_slice {
+    const char *data;
+    size_t len;
+} sjk_slice;
+
 /* Callbacks into httpd for one request (host.c). `r` is the request_rec. */
 typedef struct sjk_request_host {
     /* ap_get_client_block: >0 bytes read, 0 end of body, <0 client error. */
@@ -146,6 +152,10 @@ typedef struct sjk_request_host {
     /* The twenty JK_LB_FIRST_* / JK_LB_LAST_* notes at once, added to r->notes (which is new
        for each request and gets them once): no per-note search of the table. */
     void (*set_lb_notes)(void *r, const sjk_lb_note_values *first, const sjk_lb_note_values *last);
+    /* Body chunks already received, passed down the output filters as one brigade of
+       transient buckets (no copy; the core filter sets aside only what it cannot write at
+       once, as for ap_rwrite). 0, or -1 when the client is gone. */
+    int (*write_many)(void *r, const sjk_slice *slices, int n);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */
