@@ -555,6 +555,10 @@ def main():
     parser.add_argument("--reference", metavar="MODULE",
                         help="soak this module too, at the same time (its results: soak-modjk)")
     args = parser.parse_args()
+    # httpd resolves a relative LoadModule path against its own ServerRoot, not ours.
+    args.module = os.path.abspath(args.module)
+    if args.reference:
+        args.reference = os.path.abspath(args.reference)
     if not os.path.isfile(args.module):
         sys.exit("soak: %s is missing" % args.module)
     if os.geteuid() != 0:
@@ -590,8 +594,8 @@ def main():
         rc, out = httpd.configtest()
         if rc != 0:
             sys.exit("soak: apache2 -t failed:\n%s" % out)
+        fixtures.append(httpd)  # before start: an interrupt during start must still stop it
         httpd.start()
-        fixtures.append(httpd)
         stats = Stats()
         t0 = time.monotonic()
         end = t0 + args.minutes * 60
