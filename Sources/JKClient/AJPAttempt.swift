@@ -193,10 +193,10 @@ public enum AJPAttempt {
             }
             let headersBefore = exchange.headersReceived
             let action = exchange.received(message)
-            if gathered > 0 {
-                var anotherChunk = false
-                if case .writeBody = action { anotherChunk = true }
-                if !anotherChunk && !writeGathered() { return outcome }
+            if case .writeBody = action {
+                // Another chunk: gathered with the others below.
+            } else if !writeGathered() {
+                return outcome
             }
             switch action {
             case .sendBody(let maxBytes):

@@ -3,7 +3,7 @@ import JKCore
 
 /// One AJP connection with its own buffers, reused across requests.
 ///
-/// The receive buffer holds at least two whole packets (32 KiB at the default packet size);
+/// The receive buffer holds two whole packets and at least 32 KiB (four default packets);
 /// reads take whatever the kernel has, so a typical small response (SEND_HEADERS +
 /// SEND_BODY_CHUNK + END_RESPONSE) costs one `recv`, and body chunks that arrived together are
 /// written to the client together (`nextMessageBuffered`). The send buffer is the packet writer.

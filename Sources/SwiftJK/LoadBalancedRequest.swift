@@ -198,14 +198,14 @@ struct LoadBalancedRequest {
     // MARK: - Attempting
 
     /// `.attempt`: the request on the chosen member, its result counted in the shared records.
-    mutating func attempt(_ index: Int, base: inout RequestEncoder) -> RequestJourney.Event {
+    mutating func attempt(_ index: Int, encoder: inout RequestEncoder) -> RequestJourney.Event {
         let configuration = runtime.configuration
         let planIndex = index < lb.memberWorkers.count ? lb.memberWorkers[index] : -1
         guard let choice, choice.member == index, index < balancer.members.count, planIndex >= 0,
             planIndex < configuration.plans.count, case .ajp(let ajp) = configuration.plans[planIndex],
             let client = runtime.client(planIndex)
         else { return .memberMissing(member: index) }
-        let (result, stateChange) = run(choice, request: &base, ajp: ajp, client: client, planIndex: planIndex)
+        let (result, stateChange) = run(choice, request: &encoder, ajp: ajp, client: client, planIndex: planIndex)
         if firstMember == nil { firstMember = index }
         lastMember = index
         last = LastAttempt(result: result, ajp: ajp)

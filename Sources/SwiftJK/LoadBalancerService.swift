@@ -11,7 +11,7 @@ import JKRouting
 /// up to date for every child (mod_jk's lb `service`, docs/modjk-behaviour.md §4).
 enum LoadBalancerService {
     static func serve(
-        lb: LBPlan, runtime: Runtime, request base: inout RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
+        lb: LBPlan, runtime: Runtime, request encoder: inout RequestEncoder, facts: RequestFacts, httpd: HttpdClient,
         extensions: MountExtensions?, log: JKLog
     ) -> ServiceReport {
         guard let shared = runtime.configuration.shared else {
@@ -22,7 +22,7 @@ enum LoadBalancerService {
         }
         // The decisions (which action next) are the journey's; the request only carries them out.
         var request = LoadBalancedRequest(
-            lb: lb, runtime: runtime, shared: shared, method: base.method, facts: facts, httpd: httpd, extensions: extensions,
+            lb: lb, runtime: runtime, shared: shared, method: encoder.method, facts: facts, httpd: httpd, extensions: extensions,
             log: log)
         let setNotes = runtime.configuration.startup.requestNotes.contains(.lb)
         defer { if setNotes { request.setNotes() } }
@@ -36,7 +36,7 @@ enum LoadBalancerService {
                 SystemClock.sleep(duration)
                 event = .waited
             case .forceRecovery: event = request.forceRecovery()
-            case .attempt(let member): event = request.attempt(member, base: &base)
+            case .attempt(let member): event = request.attempt(member, encoder: &encoder)
             case .failOver(let member, let resetResponse, let level):
                 event = request.failOver(member, resetResponse: resetResponse, log: level)
             case .answer:
