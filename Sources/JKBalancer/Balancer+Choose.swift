@@ -13,27 +13,29 @@ extension Balancer {
             // Single-member short cut: usable for sticky and not disabled → always chosen.
             guard view.isUsableSticky(0) else { return nil }
             if view.activation(0) != .disabled {
-                return Choice(member: 0, reason: .sticky, requestedRoute: request.sessionIDs?.lazy.compactMap(SessionIdentifiers.route(of:)).first)
+                return Choice(
+                    member: 0, reason: .sticky,
+                    requestedSession: request.sessionIDs?.firstIndex { SessionIdentifiers.route(of: $0) != nil })
             }
         }
-        var requestedRoute: Substring?
+        var requestedSession: Int?
         if let ids = request.sessionIDs {
-            for id in ids {
+            for (index, id) in ids.enumerated() {
                 guard let route = SessionIdentifiers.route(of: id) else { continue }
-                if requestedRoute == nil { requestedRoute = route }
+                if requestedSession == nil { requestedSession = index }
                 if var choice = bySessionRoute(route, view) {
-                    choice.requestedRoute = route
+                    choice.requestedSession = index
                     return choice
                 }
             }
             if settings.stickySessionForce, !ids.isEmpty { return nil }
         }
         if let best = bestByValue(view, offset: &offset) {
-            return Choice(member: best, reason: .balanced, requestedRoute: requestedRoute)
+            return Choice(member: best, reason: .balanced, requestedSession: requestedSession)
         }
         if let fallback = failoverWorker(view) {
             var choice = fallback
-            choice.requestedRoute = requestedRoute
+            choice.requestedSession = requestedSession
             return choice
         }
         return nil
@@ -48,7 +50,7 @@ extension Balancer {
             reason = .sticky
         } else if let inDomain = bestByDomain(domainOf(route), view) {
             candidate = inDomain
-            reason = .domain(String(domainOf(route)))
+            reason = .domain
         } else {
             return nil
         }
@@ -62,7 +64,7 @@ extension Balancer {
             candidate = target
         } else if !failed.domain.isEmpty, reason == .sticky {
             guard let target = bestByDomain(Substring(failed.domain), view) else { return nil }
-            reason = .domain(failed.domain)
+            reason = .domain
             candidate = target
         } else {
             return nil

@@ -226,14 +226,21 @@ public struct BalancingRequest: Sendable {
 }
 
 /// The member chosen for one attempt, and why.
+///
+/// Plain integers only, so a choice (and an optional one) is copied as bytes: with a `String`
+/// domain and a `Substring` route in it, every copy of the request's choice went through the
+/// runtime's generic value witnesses, about 1,000 instructions a request (callgrind,
+/// docs/architecture.md §5.1). The texts it stands for are found again from the request and
+/// the members.
 public struct Choice: Equatable, Sendable {
     public enum Reason: Equatable, Sendable {
         /// The session's route named this member.
         case sticky
         /// The session's member is unusable; its `redirect` named this one.
         case redirect(from: Int)
-        /// The session's route (or the failed member's domain) named a domain; best member there.
-        case domain(String)
+        /// The session's route (or the failed member's domain) named a domain: the chosen
+        /// member's own `domain`. The best member there.
+        case domain
         /// No usable session member: balanced by lb_value.
         case balanced
         /// Nothing usable: the first member with a `redirect` pointed here.
@@ -242,13 +249,20 @@ public struct Choice: Equatable, Sendable {
 
     public var member: Int
     public var reason: Reason
-    /// The session route the request asked for, if any (for logs and mismatch detection).
-    public var requestedRoute: Substring?
+    /// Which of the request's session ids gave the route the request asked for, if any (for
+    /// logs and mismatch detection): `requestedRoute(in:)` is its text.
+    public var requestedSession: Int?
 
-    public init(member: Int, reason: Reason, requestedRoute: Substring? = nil) {
+    public init(member: Int, reason: Reason, requestedSession: Int? = nil) {
         self.member = member
         self.reason = reason
-        self.requestedRoute = requestedRoute
+        self.requestedSession = requestedSession
+    }
+
+    /// The session route the request asked for: the route of session id `requestedSession`.
+    public func requestedRoute(in request: BalancingRequest) -> Substring? {
+        guard let index = requestedSession, let ids = request.sessionIDs, index >= 0, index < ids.count else { return nil }
+        return SessionIdentifiers.route(of: ids[index])
     }
 
     public var isSticky: Bool { reason == .sticky }

@@ -29,15 +29,18 @@ public enum JourneyText {
     }
 
     /// The request line's `why` for a served request: how the member was chosen, and the
-    /// members failed over from before it.
-    public static func why(_ choice: Choice, failedOver: [Int], name: (Int) -> String) -> String {
+    /// members failed over from before it. `requestedRoute` is the route the session asked for
+    /// and `domain` the chosen member's domain (`Choice` keeps neither text).
+    public static func why(
+        _ choice: Choice, requestedRoute: Substring?, domain: String, failedOver: [Int], name: (Int) -> String
+    ) -> String {
         var text: String
         switch choice.reason {
         case .sticky: text = "sticky"
         case .redirect(let from): text = "redirect from \(name(from))"
-        case .domain(let domain): text = "domain \(domain)"
+        case .domain: text = "domain \(domain)"
         case .balanced:
-            text = choice.requestedRoute.map { "balanced by lb_value (session route \($0) not usable)" } ?? "balanced by lb_value"
+            text = requestedRoute.map { "balanced by lb_value (session route \($0) not usable)" } ?? "balanced by lb_value"
         case .failoverRedirect: text = "failover redirect"
         }
         if !failedOver.isEmpty { text += ", failover from \(failedOver.map(name).joined(separator: ","))" }

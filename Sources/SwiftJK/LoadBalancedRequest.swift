@@ -161,7 +161,7 @@ struct LoadBalancedRequest {
 
     /// The first session route seen goes into the report; a route no member has is counted.
     private mutating func noteRequestedRoute(_ choice: Choice) {
-        guard report.requestedRoute == nil, let requested = choice.requestedRoute else { return }
+        guard report.requestedRoute == nil, let requested = choice.requestedRoute(in: balancing) else { return }
         report.requestedRoute = String(requested)
         report.routeSource = sessions?.source.rawValue
         if choice.reason == .balanced, balancer.index(ofRoute: requested) == nil,
@@ -216,7 +216,10 @@ struct LoadBalancedRequest {
         report.route = balancer.members[index].route
         if log.enabled(.debug) {
             let balancer = self.balancer
-            report.why = JourneyText.why(choice, failedOver: journey.failedOver) { index in
+            report.why = JourneyText.why(
+                choice, requestedRoute: choice.requestedRoute(in: balancing), domain: balancer.members[index].domain,
+                failedOver: journey.failedOver
+            ) { index in
                 index >= 0 && index < balancer.members.count ? balancer.members[index].name : "?"
             }
         }

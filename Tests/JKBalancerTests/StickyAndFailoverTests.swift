@@ -30,13 +30,26 @@ struct StickyAndFailoverTests {
         let choice = Self.choose(Self.twoNodes, runtime, ids: ["ABC.was2"])
         #expect(choice?.member == 1)
         #expect(choice?.isSticky == true)
-        #expect(choice?.requestedRoute == "was2")
+        #expect(choice?.requestedSession == 0)
+        #expect(choice?.requestedRoute(in: BalancingRequest(sessionIDs: ["ABC.was2"])) == "was2")
     }
 
     @Test func severalCookiesAreTriedInOrder() {
         let runtime = Self.twoNodes.initialRuntime()
-        let choice = Self.choose(Self.twoNodes, runtime, ids: ["OLD.gone", "NEW.was2"])
+        let ids: [Substring] = ["NOROUTE", "OLD.gone", "NEW.was2"]
+        let choice = Self.choose(Self.twoNodes, runtime, ids: ids)
         #expect(choice?.member == 1)
+        #expect(choice?.requestedRoute(in: BalancingRequest(sessionIDs: ids)) == "was2")
+    }
+
+    @Test func aBalancedChoiceNamesTheFirstRouteAskedFor() {
+        let runtime = Self.twoNodes.initialRuntime()
+        let ids: [Substring] = ["NOROUTE", "OLD.gone", "OTHER.lost"]
+        let choice = Self.choose(Self.twoNodes, runtime, ids: ids)
+        #expect(choice?.reason == .balanced)
+        #expect(choice?.requestedSession == 1)
+        #expect(choice?.requestedRoute(in: BalancingRequest(sessionIDs: ids)) == "gone")
+        #expect(choice?.requestedRoute(in: BalancingRequest(sessionIDs: nil)) == nil)
     }
 
     @Test func deadOwnerFailsOverToTheOther() {
@@ -45,7 +58,7 @@ struct StickyAndFailoverTests {
         let choice = Self.choose(Self.twoNodes, runtime, ids: ["ABC.was1"])
         #expect(choice?.member == 1)
         #expect(choice?.reason == .balanced)
-        #expect(choice?.requestedRoute == "was1")
+        #expect(choice?.requestedRoute(in: BalancingRequest(sessionIDs: ["ABC.was1"])) == "was1")
     }
 
     @Test func localFailureFailsOverWithinTheRequest() {
@@ -94,9 +107,16 @@ struct StickyAndFailoverTests {
         ])
         var runtime = balancer.initialRuntime()
         runtime[0].state = .error
-        #expect(Self.choose(balancer, runtime, ids: ["X.a1"])?.member == 1)
+        let failedOver = Self.choose(balancer, runtime, ids: ["X.a1"])
+        #expect(failedOver?.member == 1)
+        // The domain a `.domain` choice stands for is the chosen member's.
+        #expect(failedOver?.reason == .domain)
+        #expect(failedOver.map { balancer.members[$0.member].domain } == "d1")
         // A route naming only a domain.
-        #expect(Self.choose(balancer, balancer.initialRuntime(), ids: ["X.d2"])?.member == 2)
+        let byDomain = Self.choose(balancer, balancer.initialRuntime(), ids: ["X.d2"])
+        #expect(byDomain?.member == 2)
+        #expect(byDomain?.reason == .domain)
+        #expect(byDomain.map { balancer.members[$0.member].domain } == "d2")
     }
 
     @Test func singleMemberShortCut() {

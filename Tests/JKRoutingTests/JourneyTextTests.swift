@@ -28,11 +28,13 @@ struct JourneyTextTests {
     }
 
     @Test func why() {
-        let sticky = Choice(member: 0, reason: .sticky, requestedRoute: "was1")
-        #expect(JourneyText.why(sticky, failedOver: [], name: Self.name) == "sticky")
-        let balanced = Choice(member: 1, reason: .balanced, requestedRoute: "was1")
-        #expect(JourneyText.why(balanced, failedOver: [0], name: Self.name) == "balanced by lb_value (session route was1 not usable), failover from was1")
-        #expect(JourneyText.why(Choice(member: 1, reason: .redirect(from: 0)), failedOver: [], name: Self.name) == "redirect from was1")
+        let sticky = Choice(member: 0, reason: .sticky, requestedSession: 0)
+        #expect(JourneyText.why(sticky, requestedRoute: "was1", domain: "", failedOver: [], name: Self.name) == "sticky")
+        let balanced = Choice(member: 1, reason: .balanced, requestedSession: 0)
+        #expect(JourneyText.why(balanced, requestedRoute: "was1", domain: "", failedOver: [0], name: Self.name) == "balanced by lb_value (session route was1 not usable), failover from was1")
+        #expect(JourneyText.why(Choice(member: 1, reason: .balanced), requestedRoute: nil, domain: "", failedOver: [], name: Self.name) == "balanced by lb_value")
+        #expect(JourneyText.why(Choice(member: 1, reason: .redirect(from: 0)), requestedRoute: nil, domain: "", failedOver: [], name: Self.name) == "redirect from was1")
+        #expect(JourneyText.why(Choice(member: 1, reason: .domain), requestedRoute: "dc1.x", domain: "dc1", failedOver: [], name: Self.name) == "domain dc1")
         #expect(JourneyText.unavailableWhy(.init(reason: .exhausted, failedOver: [0, 1]), name: Self.name) == "failover from was1,was2, none left")
         #expect(JourneyText.unavailableWhy(.init(reason: .exhausted, failedOver: []), name: Self.name) == "no usable member")
     }
