@@ -304,8 +304,8 @@ struct LoadBalancedRequest {
 
     /// `.answer`: the last attempt's result is the response (nil when there was none).
     mutating func answer() -> ServiceReport? {
-        guard let last else { return nil }
-        // Taken out, not copied: the request ends here (a copy retained and released its strings).
+        // Both taken out, not copied: the request ends here (a copy retained and released their strings).
+        guard let last = last.take() else { return nil }
         var taken = ServiceReport()
         swap(&taken, &report)
         return LoadBalancerService.finish(&taken, result: last.result, lb: lb, ajp: last.ajp, facts: facts, httpd: httpd)
