@@ -229,7 +229,7 @@ public struct BalancingRequest: Sendable {
 ///
 /// Plain integers only, so a choice (and an optional one) is copied as bytes: with a `String`
 /// domain and a `Substring` route in it, every copy of the request's choice went through the
-/// runtime's generic value witnesses, about 1,000 instructions a request (callgrind,
+/// runtime's generic value witnesses, about 1,500 instructions a request (callgrind,
 /// docs/architecture.md §5.1). The texts it stands for are found again from the request and
 /// the members.
 public struct Choice: Equatable, Sendable {
