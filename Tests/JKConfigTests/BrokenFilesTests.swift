@@ -31,7 +31,7 @@ struct BrokenFilesTests {
         Case(name: "lb member is an lb", text: "worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=inner\nworker.inner.type=lb\nworker.inner.balance_workers=a\n", line: 3, message: "members must be ajp13"),
         Case(name: "invalid worker name", text: "worker.list=a\nworker.a b.port=1\n", line: 2, message: "invalid worker name"),
         Case(name: "fail_on_status", text: "worker.list=a\nworker.a.fail_on_status=503,abc\n", line: 2, message: "expected HTTP status codes"),
-        Case(name: "zero lbfactor", text: "worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=a\nworker.a.lbfactor=0\n", line: 4, message: "worker.a.lbfactor='0'"),
+        Case(name: "lbfactor not a number", text: "worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=a\nworker.a.lbfactor=half\n", line: 4, message: "worker.a.lbfactor='half'"),
         Case(name: "bad maintain", text: "worker.list=a\nworker.maintain=soon\n", line: 2, message: "worker.maintain='soon'"),
         Case(name: "max packet size", text: "worker.list=a\nworker.a.max_packet_size=big\n", line: 2, message: "expected a size in bytes"),
         Case(name: "retries zero", text: "worker.list=a\nworker.a.retries=0\n", line: 2, message: "worker.a.retries='0'"),

@@ -151,7 +151,13 @@ public enum DirectiveParser {
                     error("needs at least one option")
                     continue
                 }
-                for word in args { parseOption(word, into: &settings.options).map { error($0) } }
+                for word in args {
+                    switch parseOption(word, into: &settings.options) {
+                    case .error(let message)?: error(message)
+                    case .warning(let message)?: warning(message)
+                    case nil: break
+                    }
+                }
                 settings.optionsSet = true
             case "JkEnvVar":
                 guard expect(1...2) else { continue }
@@ -205,9 +211,15 @@ public enum DirectiveParser {
         case (1, let section?):
             pattern = section
             worker = args[0]
-        case (2, _):
+        case (2, nil):
             pattern = args[0]
             worker = args[1]
+        case (2, let section?):
+            // mod_jk refuses it ("can not have a path when defined in a location"): the path
+            // would mount for the whole server, not below the section.
+            diagnostics.append(
+                .error("\(directive.name): inside <Location \(section)> it takes only the worker; '\(args[0])' would mount outside that location", at: directive.location))
+            return
         case (1, nil):
             diagnostics.append(.error("\(directive.name): needs a path and a worker outside <Location> (got only '\(args[0])')", at: directive.location))
             return
@@ -221,8 +233,13 @@ public enum DirectiveParser {
         settings.mounts += rules
     }
 
-    /// One `JkOptions` word: `+Name`, `-Name` or `Name`. Returns an error message or nil.
-    static func parseOption(_ word: String, into delta: inout JkOptionsDelta) -> String? {
+    enum OptionProblem: Equatable {
+        case error(String)
+        case warning(String)
+    }
+
+    /// One `JkOptions` word: `+Name`, `-Name` or `Name`. Returns what is wrong with it, or nil.
+    static func parseOption(_ word: String, into delta: inout JkOptionsDelta) -> OptionProblem? {
         var name = Substring(word)
         var minus = false
         if name.first == "+" {
@@ -233,27 +250,34 @@ public enum DirectiveParser {
         }
         guard let entry = JkOptions.names.first(where: { $0.0.lowercased() == name.lowercased() }) else {
             let hint = Suggestions.nearest(to: String(name), in: JkOptions.names.map(\.0)).map { " — did you mean \($0)?" } ?? ""
-            return "unknown option '\(word)'\(hint)"
+            return .error("unknown option '\(word)'\(hint)")
         }
         guard let flag = entry.1 else { return nil }  // deprecated, ignored as mod_jk does
         if minus {
             if !flag.intersection(.forwardURIMask).isEmpty {
-                return "'-\(entry.0)' is not allowed: ForwardURI options can only be set, not removed"
+                return .error("'-\(entry.0)' is not allowed: ForwardURI options can only be set, not removed")
             }
             delta.minus.insert(flag)
             delta.plus.remove(flag)
         } else {
-            if !flag.intersection(.forwardURIMask).isEmpty {
-                let others = delta.plus.intersection(.forwardURIMask).subtracting(flag)
-                if !others.isEmpty { return "'\(entry.0)' conflicts with another ForwardURI option on the same server" }
-            }
             if flag == .forwardLocalAddress && delta.plus.contains(.forwardPhysicalAddress)
                 || flag == .forwardPhysicalAddress && delta.plus.contains(.forwardLocalAddress)
             {
-                return "ForwardLocalAddress and ForwardPhysicalAddress exclude each other"
+                return .error("ForwardLocalAddress and ForwardPhysicalAddress exclude each other")
+            }
+            var problem: OptionProblem?
+            if !flag.intersection(.forwardURIMask).isEmpty {
+                // The last ForwardURI option wins, as in mod_jk (a distribution's snippet and a
+                // site's often both set one); said, because only one of them takes effect.
+                let others = delta.plus.intersection(.forwardURIMask).subtracting(flag)
+                if let previous = JkOptions.names.first(where: { $0.1.map { others.contains($0) } ?? false }) {
+                    problem = .warning("'\(entry.0)' replaces '\(previous.0)' given earlier for the same server: only one ForwardURI option applies")
+                    delta.plus.subtract(.forwardURIMask)
+                }
             }
             delta.plus.insert(flag)
             delta.minus.remove(flag)
+            return problem
         }
         return nil
     }

@@ -56,9 +56,10 @@ public enum PropertiesLexer {
     }
 }
 
-/// `$(name)` substitution on the value side (`jk_map_replace_properties`): first from variables
-/// defined earlier in the file (lines whose name does not start with `worker.`), then from the
-/// process environment passed in. An undefined variable is an error (mod_jk leaves the text
+/// `$(name)` substitution on the value side (`jk_map_replace_properties`): first from any
+/// property set earlier (a variable such as `my.host`, or a worker property such as
+/// `worker.a.host`, as written, before `reference=` inheritance), then from the process
+/// environment passed in. An undefined variable is an error (mod_jk leaves the text
 /// as is, which then fails later in a less obvious way).
 public enum PropertyVariables {
     public static func expand(
@@ -76,7 +77,7 @@ public enum PropertyVariables {
                         .error("undefined variable $(\(name)) in '\(line.key)' (not set earlier in the file nor in the environment)", at: line.location))
                 }
             }
-            if !expanded.key.hasPrefix("worker.") { variables[expanded.key] = expanded.value }
+            variables[expanded.key] = expanded.value
             result.append(expanded)
         }
         return (result, diagnostics)

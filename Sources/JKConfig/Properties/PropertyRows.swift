@@ -55,7 +55,18 @@ public enum PropertyRows {
         .integer("connection_pool_minsize", \.connectionPoolMinsize),
         .seconds("connection_pool_timeout", \.connectionPoolTimeout),
         .milliseconds("connection_acquire_timeout", \.connectionAcquireTimeout),
-        .integer("lbfactor", \.lbFactor, min: 1, max: 100_000),
+        PropertyRow("lbfactor") { settings, value, worker in
+            guard let factor = ValueParsing.integer(value.value), factor <= 100_000 else {
+                return .error("worker.\(worker).lbfactor='\(value.value)': \(PropertyRow<AJPWorkerSettings>.integerRange(1, 100_000))", at: value.location)
+            }
+            settings.lbFactor = max(1, factor)
+            guard factor < 1 else { return nil }
+            // mod_jk raises it to 1 too: the member still takes its share. (A member kept in
+            // reserve is one with a larger `distance`.)
+            return .warning(
+                "worker.\(worker).lbfactor=\(factor) is below 1 and used as 1, as mod_jk does; to keep a member in reserve, give it a larger distance",
+                at: value.location)
+        },
         .seconds("slow_start", \.slowStart),
         .seconds("drain_timeout", \.drainTimeout),
         .sharedText("route", \.route),

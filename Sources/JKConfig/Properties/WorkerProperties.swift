@@ -35,7 +35,9 @@ public struct WorkerProperties: Sendable {
                 continue
             }
             let rest = line.key.dropFirst("worker.".count)
-            guard let dot = rest.firstIndex(of: ".") else {
+            // The property is what follows the last dot: no property name has one, and mod_jk
+            // matches properties by suffix, so a worker may be named `app.v2`.
+            guard let dot = rest.lastIndex(of: ".") else {
                 let name = String(rest)
                 guard let kind = PropertySpec.globals[name] else {
                     let hint = Suggestions.nearest(to: name, in: PropertySpec.globals.keys.sorted()).map { " — did you mean worker.\($0)?" } ?? ""
@@ -55,7 +57,7 @@ public struct WorkerProperties: Sendable {
             var value = line.value
             guard isValidWorkerName(worker) else {
                 diagnostics.append(
-                    .error("invalid worker name '\(worker)' in '\(line.key)': use letters, digits, '_' and '-' (at most 60)", at: line.location))
+                    .error("invalid worker name '\(worker)' in '\(line.key)': use letters, digits, '_', '-' and '.' (at most 60)", at: line.location))
                 continue
             }
             guard let entry = PropertySpec.attributes[attribute] else {
@@ -108,7 +110,6 @@ public struct WorkerProperties: Sendable {
         return new
     }
 
-    /// `[A-Za-z0-9_-]`, at most 60 bytes (`JK_MAX_NAME_LEN`).
     /// "worker.list" for "workers.list", "wroker.was1.port" → "worker.was1.port"; nil when the
     /// key's first part is not within two edits of "worker".
     static func nearMissOfWorker(_ key: String) -> String? {
@@ -118,7 +119,7 @@ public struct WorkerProperties: Sendable {
         // Only what reads as a worker property: `list`/`maintain`, or `<name>.<known property>`.
         // Debian's and mod_jk's templates define variables such as workers.tomcat_home.
         let rest = key[key.index(after: dot)...]
-        if let inner = rest.firstIndex(of: ".") {
+        if let inner = rest.lastIndex(of: ".") {
             guard PropertySpec.attributes[String(rest[rest.index(after: inner)...])] != nil else { return nil }
         } else {
             guard PropertySpec.globals[String(rest)] != nil else { return nil }
@@ -126,11 +127,12 @@ public struct WorkerProperties: Sendable {
         return "worker" + key[dot...]
     }
 
+    /// `[A-Za-z0-9_.-]`, at most 60 bytes (`JK_MAX_NAME_LEN`).
     public static func isValidWorkerName(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 60 else { return false }
         return name.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
         }
     }
 

@@ -10,13 +10,15 @@ public enum WorkersConfigurationBuilder {
         predefined: [String: String] = [:]
     ) -> (WorkersConfiguration, [ConfigDiagnostic]) {
         var diagnostics: [ConfigDiagnostic] = []
-        var lines: [PropertyLine] = []
+        // `JkWorkerProperty` lines come first and the file after them, as in mod_jk (the
+        // directives fill its property map at configuration time, the file is read into the same
+        // map later): the file's value wins a duplicate, and the file can use their $(names).
+        var lines = extraLines
         if let text {
             let lexed = PropertiesLexer.lex(text, file: file)
-            lines = lexed.lines
+            lines += lexed.lines
             diagnostics += lexed.diagnostics
         }
-        lines += extraLines
         let expanded = PropertyVariables.expand(lines, environment: environment, predefined: predefined)
         diagnostics += expanded.diagnostics
         var (properties, collectProblems) = WorkerProperties.collect(expanded.lines)
