@@ -153,6 +153,9 @@ extension ContainerMessage {
 
     static func parseSendHeaders(_ reader: inout AJPReader) -> Result<ContainerMessage, AJPProtocolError> {
         guard let status = reader.readInt() else { return .failure(.malformed(.sendHeaders, "no status")) }
+        // No HTTP status is 0: mod_jk refuses it too ("NULL status"), so the request can go to
+        // another member instead of reaching the client as a 500 with this body.
+        guard status != 0 else { return .failure(.malformed(.sendHeaders, "status 0")) }
         guard let reason = reader.readString() else { return .failure(.malformed(.sendHeaders, "bad reason string")) }
         guard let count = reader.readInt() else { return .failure(.malformed(.sendHeaders, "no header count")) }
         let headersOffset = reader.offset

@@ -18,11 +18,14 @@ public struct SessionIdentifiers: Equatable, Sendable {
     }
 
     /// The route of a session id: the part after the **first** `.` (mod_jk, mod_proxy and
-    /// Tomcat's JvmRouteBinderValve all use the first dot).
+    /// Tomcat's JvmRouteBinderValve all use the first dot). Nothing after the dot (a client's
+    /// `JSESSIONID=.`) is no route: such a request is balanced like a new session, and is not
+    /// reported as a jvmRoute that matches no member.
     public static func route(of id: Substring) -> Substring? {
         // Byte search: Character iteration would run grapheme breaking on every id.
         guard let dot = id.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
-        return id[id.utf8.index(after: dot)...]
+        let route = id[id.utf8.index(after: dot)...]
+        return route.isEmpty ? nil : route
     }
 
     public var routes: [Substring] { ids.compactMap(Self.route(of:)) }

@@ -77,6 +77,7 @@ struct ContainerMessageTests {
         ([0x04, 0x00, 0xC8, 0x00, 0x03, 0x32, 0x30, 0x30, 0x01], .malformed(.sendHeaders, "bad reason string")),
         ([0x04, 0x00, 0xC8, 0xFF, 0xFF, 0x00, 0x02, 0xA0, 0x01] + string("t"), .malformed(.sendHeaders, "header 2 of 2 truncated")),
         ([0x06], .malformed(.getBodyChunk, "no length")),
+        ([0x04, 0x00, 0x00, 0x00, 0x01, 0x30, 0x00, 0x00, 0x00], .malformed(.sendHeaders, "status 0")),
     ])
     func malformedPayloads(payload: [UInt8], error: AJPProtocolError) {
         #expect(Self.parse(payload) == .failure(error))

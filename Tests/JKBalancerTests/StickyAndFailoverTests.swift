@@ -23,6 +23,8 @@ struct StickyAndFailoverTests {
         #expect(SessionIdentifiers.route(of: "9C95.was1") == "was1")
         #expect(SessionIdentifiers.route(of: "9C95.dom.was1") == "dom.was1")
         #expect(SessionIdentifiers.route(of: "9C95") == nil)
+        #expect(SessionIdentifiers.route(of: "9C95.") == nil)
+        #expect(SessionIdentifiers.route(of: ".") == nil)
     }
 
     @Test func stickyToItsRoute() {
