@@ -70,12 +70,12 @@ public struct ExchangeTimeouts: Equatable, Sendable {
 /// Runs one request over one connection: sends FORWARD_REQUEST (and the first body packet), then
 /// drives `AJPExchange` until END_RESPONSE or a failure.
 public enum AJPAttempt {
-    /// `isAlive` is the liveness check (a CPING on a new connection) used when the backend is
-    /// silent for `timeouts.liveness` and no other timeout applies.
+    /// `isAlive` is the liveness check used when the backend is silent for `timeouts.liveness`
+    /// and no other timeout applies; it is given how long this request has been silent.
     public static func run<C: ClientSide, R: ForwardRequestSource>(
         request: R, body: inout RequestBody, on connection: AJPConnection, client: C,
         timeouts: ExchangeTimeouts, statusPolicy: (Int) -> StatusDecision = { _ in .forward },
-        isAlive: () -> Bool = { true }
+        isAlive: (_ silentFor: Milliseconds) -> Bool = { _ in true }
     ) -> AttemptOutcome {
         var outcome = AttemptOutcome(result: .completed(reuse: false))
         guard request.encode(into: &connection.writer) else {
@@ -133,7 +133,7 @@ public enum AJPAttempt {
 
     private static func exchange<C: ClientSide>(
         body: inout RequestBody, connection: AJPConnection, client: C, timeouts: ExchangeTimeouts,
-        statusPolicy: (Int) -> StatusDecision, isAlive: () -> Bool, outcome start: AttemptOutcome
+        statusPolicy: (Int) -> StatusDecision, isAlive: (_ silentFor: Milliseconds) -> Bool, outcome start: AttemptOutcome
     ) -> AttemptOutcome {
         withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: gatheredChunks) { chunks in
             exchange(
@@ -144,7 +144,7 @@ public enum AJPAttempt {
 
     private static func exchange<C: ClientSide>(
         body: inout RequestBody, connection: AJPConnection, client: C, timeouts: ExchangeTimeouts,
-        statusPolicy: (Int) -> StatusDecision, isAlive: () -> Bool, outcome start: AttemptOutcome,
+        statusPolicy: (Int) -> StatusDecision, isAlive: (_ silentFor: Milliseconds) -> Bool, outcome start: AttemptOutcome,
         chunks: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
     ) -> AttemptOutcome {
         var outcome = start
@@ -179,7 +179,7 @@ public enum AJPAttempt {
             } catch .replyTimeout where probing {
                 // Silent, but maybe just slow: ask the backend on another connection.
                 silence = Milliseconds(silence.value + timeouts.liveness.value)
-                if isAlive() { continue }
+                if isAlive(silence) { continue }
                 outcome.result = .backendFailed(
                     BackendFailure(phase: exchange.headersReceived ? .streaming : .reply, cause: .hung(silentFor: silence)))
                 return outcome

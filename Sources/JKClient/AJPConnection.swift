@@ -135,21 +135,32 @@ public final class AJPConnection: @unchecked Sendable {
 
     /// CPING/CPONG: success when the container answered CPONG within `timeout`; a failure in
     /// the phase `.cping` otherwise.
-    public func ping(timeout: Milliseconds) -> Result<Void, BackendFailure> {
+    ///
+    /// `keepWaiting` is asked, with the time waited so far, each time `timeout` passes without
+    /// the CPONG: true waits another `timeout` for the same CPONG (Tomcat answers a CPING only
+    /// from a free request thread, so a busy one answers late, not never).
+    public func ping(timeout: Milliseconds, keepWaiting: (_ waited: Milliseconds) -> Bool = { _ in false }) -> Result<Void, BackendFailure> {
         writer.cping()
         do {
             try sendPacket(timeout: timeout)
         } catch {
             return .failure(BackendFailure(phase: .cping, cause: .transport(error)))
         }
-        do {
-            let (message, _) = try readMessage(timeout: timeout)
-            guard message == .cpong else { return .failure(BackendFailure(phase: .cping, cause: .notCPong(message.type))) }
-            readIndex = 0
-            writeIndex = 0
-            return .success(())
-        } catch {
-            return .failure(BackendFailure(phase: .cping, cause: error))
+        var waited = Milliseconds.zero
+        while true {
+            do {
+                let (message, _) = try readMessage(timeout: timeout)
+                guard message == .cpong else { return .failure(BackendFailure(phase: .cping, cause: .notCPong(message.type))) }
+                readIndex = 0
+                writeIndex = 0
+                return .success(())
+            } catch .replyTimeout {
+                waited = Milliseconds(waited.value + timeout.value)
+                if keepWaiting(waited) { continue }
+                return .failure(BackendFailure(phase: .cping, cause: .replyTimeout(waited)))
+            } catch {
+                return .failure(BackendFailure(phase: .cping, cause: error))
+            }
         }
     }
 }

@@ -139,7 +139,7 @@ public final class WorkerClient: Sendable {
                 if needsPing(idleSince: idleSince) {
                     // prepost_timeout when set (ping_mode P), else ping_timeout (ping_mode I).
                     let timeout = settings.prepostPingTimeout.value > 0 ? settings.prepostPingTimeout : settings.pingTimeout
-                    if case .failure = connection.ping(timeout: timeout) {
+                    if case .failure = connection.ping(timeout: timeout, keepWaiting: answered(within:)) {
                         // A pooled connection that fails CPING is dropped; a fresh one decides.
                         discard(connection)
                         continue
@@ -181,7 +181,7 @@ public final class WorkerClient: Sendable {
         // connect_timeout when set (ping_mode C), else prepost_timeout (ping_mode P).
         let pingTimeout = settings.connectPingTimeout.value > 0 ? settings.connectPingTimeout : settings.prepostPingTimeout
         if pingTimeout.value > 0 {
-            switch connection.ping(timeout: pingTimeout) {
+            switch connection.ping(timeout: pingTimeout, keepWaiting: answered(within:)) {
             case .success:
                 break
             case .failure(let failure):
@@ -197,6 +197,13 @@ public final class WorkerClient: Sendable {
         connection.completedRequest()
         let action = state.withLock { $0.release(connection, reusable: reusable && !fixedSettings.disableReuse, now: now()) }
         if case .close(let closing) = action { closing.stream.close() }
+    }
+
+    /// True when a request on this worker (in this child) completed, or an idle connection
+    /// answered a CPING, within the last `interval`: the backend is making progress.
+    public func answered(within interval: Milliseconds) -> Bool {
+        let now = now()
+        return state.withLock { pool in pool.lastReturn.map { now - $0 <= interval } ?? false }
     }
 
     /// Closes a leased connection that must not be reused (error, half-read response).
@@ -234,7 +241,7 @@ public final class WorkerClient: Sendable {
         }
         let connection = AJPConnection(stream: stream, maxPacketSize: settings.maxPacketSize, id: 0)
         defer { connection.stream.close() }
-        return connection.ping(timeout: timeout)
+        return connection.ping(timeout: timeout, keepWaiting: answered(within:))
     }
 
     /// Connections this child holds (idle + leased), for statistics.

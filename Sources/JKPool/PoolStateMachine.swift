@@ -48,6 +48,9 @@ public struct PoolStateMachine<Connection> {
     public private(set) var total = 0
     public private(set) var leased = 0
     private var draining = false
+    /// When a connection last came back through `release`: a request completed on it (or an idle
+    /// one answered a CPING). Evidence that the backend is answering, for the liveness check.
+    public private(set) var lastReturn: Timestamp?
 
     public init(limits: Limits) {
         self.limits = limits
@@ -80,6 +83,7 @@ public struct PoolStateMachine<Connection> {
     /// Returns a leased connection. Reusable ones go back to the idle stack.
     public mutating func release(_ connection: Connection, reusable: Bool, now: Timestamp) -> ReleaseAction {
         leased = max(0, leased - 1)
+        lastReturn = now
         guard reusable, !draining else {
             total = max(0, total - 1)
             return .close(connection)

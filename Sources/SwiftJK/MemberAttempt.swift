@@ -66,7 +66,12 @@ struct MemberAttempt {
                     if let limit = useServerErrors, status >= limit { return .serverErrorPage }
                     return .forward
                 },
-                isAlive: {
+                isAlive: { silentFor in
+                    // A request that finished on this worker while this one was silent: the
+                    // backend is busy, not hung. A Tomcat whose threads are all taken answers a
+                    // CPING only when one frees up, so the probe alone would take a saturated
+                    // Tomcat for a hung one and abandon (and repeat) work it is doing.
+                    if client.answered(within: silentFor) { return true }
                     if case .success = client.probe(timeout: Milliseconds(live.pingTimeout)) { return true }
                     return false
                 })

@@ -80,6 +80,36 @@ struct BackendFailureTests {
         }
     }
 
+    /// A busy Tomcat answers a CPING late: while `keepWaiting` says so (requests keep
+    /// completing), the same CPONG is awaited again rather than the backend declared hung.
+    @Test
+    func aLateCPONGIsAwaitedWhileKeepWaitingSaysSo() {
+        let cpong: [UInt8] = [0x41, 0x42, 0x00, 0x01, 9]
+        let late = AJPConnection(stream: MemoryStream([.fail(.timedOut), .fail(.timedOut), .bytes(cpong)]), maxPacketSize: 8192, id: 1)
+        var asked: [Int64] = []
+        let result = late.ping(timeout: Milliseconds(100)) { waited in
+            asked.append(waited.value)
+            return true
+        }
+        guard case .success = result else {
+            Issue.record("the late CPONG was not awaited: \(result)")
+            return
+        }
+        #expect(asked == [100, 200])
+        let impatient = AJPConnection(stream: MemoryStream([.fail(.timedOut), .bytes(cpong)]), maxPacketSize: 8192, id: 2)
+        guard case .failure(let failure) = impatient.ping(timeout: Milliseconds(100), keepWaiting: { _ in false }) else {
+            Issue.record("keepWaiting false still waited")
+            return
+        }
+        #expect(failure == BackendFailure(phase: .cping, cause: .replyTimeout(Milliseconds(100))))
+        let silent = AJPConnection(stream: MemoryStream([]), maxPacketSize: 8192, id: 3)
+        guard case .failure(let bounded) = silent.ping(timeout: Milliseconds(100), keepWaiting: { $0.value < 300 }) else {
+            Issue.record("a silent container answered CPING")
+            return
+        }
+        #expect(bounded.description == "no CPONG within 300 ms (backend hung, or port bound but not answering)")
+    }
+
     @Test
     func onlyADroppedIdleConnectionDiedQuietly() {
         #expect(BackendFailure(phase: .send, cause: .transport(.reset)).diedQuietly)

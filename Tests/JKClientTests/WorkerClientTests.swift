@@ -57,6 +57,30 @@ struct WorkerClientTests {
         return (outcome, recorder, lease.fresh)
     }
 
+    /// The liveness check's first question: did anything complete on this worker while a
+    /// request was silent? (A saturated Tomcat keeps completing requests; a hung one does not.)
+    @Test func answeredWithinCountsCompletedRequests() throws {
+        let server = try AJPTestServer(script: Self.helloScript)
+        defer { server.stop() }
+        let clock = Atomic<Int64>(10_000)
+        let address = try SocketAddress.resolve(host: "127.0.0.1", port: server.port)
+        let settings = WorkerClient.Settings(
+            maxPacketSize: 8192, pool: .init(maxSize: 2, minSize: 0, idleTimeout: .zero), acquireTimeout: Milliseconds(200),
+            connectPingTimeout: .zero, prepostPingTimeout: .zero, idlePingInterval: .zero, pingTimeout: Milliseconds(500),
+            disableReuse: false)
+        let client = WorkerClient(
+            name: "test", settings: settings,
+            connector: { () throws(TransportError) -> any ByteStream in try SocketStream.connect(address) },
+            now: { Timestamp(milliseconds: clock.load(ordering: .relaxed)) }, sleep: { _ in })
+        #expect(!client.answered(within: Milliseconds(3000)))
+        let (outcome, _, _) = Self.run(client)
+        #expect(outcome.result == .completed(reuse: true))
+        clock.store(12_000, ordering: .relaxed)
+        #expect(client.answered(within: Milliseconds(3000)))
+        clock.store(14_000, ordering: .relaxed)
+        #expect(!client.answered(within: Milliseconds(3000)))
+    }
+
     @Test func getAndReuse() throws {
         let server = try AJPTestServer(script: Self.helloScript)
         defer { server.stop() }

@@ -37,6 +37,23 @@ struct PoolStateMachineTests {
         guard case .open = pool.lease(now: Self.t0) else { Issue.record("expected a new slot"); return }
     }
 
+    /// The liveness check's evidence: only a connection coming back after a request (reusable
+    /// or not) counts; a failed open or a discarded connection does not.
+    @Test func lastReturnIsTheLastRelease() {
+        var pool = Pool(limits: .init(maxSize: 3, minSize: 0, idleTimeout: .zero))
+        #expect(pool.lastReturn == nil)
+        _ = pool.lease(now: Self.t0)
+        _ = pool.lease(now: Self.t0)
+        _ = pool.lease(now: Self.t0)
+        _ = pool.release(1, reusable: true, now: Self.t0 + .seconds(1))
+        #expect(pool.lastReturn == Self.t0 + .seconds(1))
+        _ = pool.release(2, reusable: false, now: Self.t0 + .seconds(2))
+        #expect(pool.lastReturn == Self.t0 + .seconds(2))
+        pool.discarded()
+        pool.openFailed()
+        #expect(pool.lastReturn == Self.t0 + .seconds(2))
+    }
+
     @Test func failedOpenAndDiscardFreeSlots() {
         var pool = Pool(limits: .init(maxSize: 1, minSize: 0, idleTimeout: .zero))
         _ = pool.lease(now: Self.t0)
