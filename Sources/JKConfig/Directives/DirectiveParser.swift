@@ -63,16 +63,18 @@ public enum DirectiveParser {
                 global.shmFileLocation = at
             case "JkShmSize":
                 guard mainOnly(), expect(1...1) else { continue }
-                guard let size = ValueParsing.integer(args[0]), size >= 0 else {
-                    error("'\(args[0])' is not a size in KB")
-                    continue
-                }
-                global.shmSize = size
-                diagnostics.append(.info("JkShmSize is obsolete: the shared memory is sized from the configuration", at: at))
+                // Obsolete in mod_jk too (it warns and ignores it): whatever the value, nothing
+                // depends on it, so nothing stops the server.
+                global.shmSize = ValueParsing.integer(args[0]).flatMap { $0 >= 0 ? $0 : nil }
+                diagnostics.append(
+                    global.shmSize == nil
+                        ? .warning("JkShmSize: '\(args[0])' is not a size in KB; the directive is obsolete and ignored", at: at)
+                        : .info("JkShmSize is obsolete: the shared memory is sized from the configuration", at: at))
             case "JkWatchdogInterval":
                 guard mainOnly(), expect(1...1) else { continue }
+                // mod_jk reads it with atoi and starts; a typo here must not stop the server.
                 guard let seconds = Int(args[0]), seconds >= 0 else {
-                    error("'\(args[0])' is not a number of seconds")
+                    warning("'\(args[0])' is not a number of seconds; the default is used")
                     continue
                 }
                 single()
@@ -87,7 +89,7 @@ public enum DirectiveParser {
             case "JkMountFileReload":
                 guard expect(1...1) else { continue }
                 guard let seconds = Int(args[0]), seconds >= 0 else {
-                    error("'\(args[0])' is not a number of seconds")
+                    warning("'\(args[0])' is not a number of seconds; the default (\(JKConfiguration.defaultMountFileReload)) is used")
                     continue
                 }
                 single()
