@@ -43,6 +43,8 @@ struct BrokenDirectivesTests {
         Case(name: "JkOptions without options", conf: head + "JkOptions\n", line: 2, message: "needs at least one option"),
         Case(name: "JkOptions exclusive", conf: head + "JkOptions +ForwardLocalAddress +ForwardPhysicalAddress\n", line: 2,
              message: "ForwardLocalAddress and ForwardPhysicalAddress exclude each other"),
+        Case(name: "deprecated CollapseSlashes", conf: head + "JkOptions +CollapseSlashesAll\n", line: 2,
+             message: "'CollapseSlashesAll' is deprecated and ignored", isError: false),
         Case(name: "two ForwardURI options", conf: head + "JkOptions +ForwardURICompat\nJkOptions +ForwardURIProxy\n", line: 3,
              message: "'ForwardURIProxy' replaces 'ForwardURICompat'", isError: false),
         Case(name: "mount with a path inside Location", conf: head + "<Location /c>\nJkMount /zzz w1\n</Location>\n", line: 3,

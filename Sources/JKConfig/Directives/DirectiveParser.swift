@@ -254,7 +254,10 @@ public enum DirectiveParser {
             let hint = Suggestions.nearest(to: String(name), in: JkOptions.names.map(\.0)).map { " — did you mean \($0)?" } ?? ""
             return .error("unknown option '\(word)'\(hint)")
         }
-        guard let flag = entry.1 else { return nil }  // deprecated, ignored as mod_jk does
+        guard let flag = entry.1 else {
+            // mod_jk logs "Deprecated CollapseSlashes setting ignored" too.
+            return .warning("'\(entry.0)' is deprecated and ignored (as in mod_jk): httpd's MergeSlashes decides")
+        }
         if minus {
             if !flag.intersection(.forwardURIMask).isEmpty {
                 return .error("'-\(entry.0)' is not allowed: ForwardURI options can only be set, not removed")
