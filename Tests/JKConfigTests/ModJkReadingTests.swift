@@ -84,4 +84,13 @@ struct ModJkReadingTests {
         let effective = JkOptionsDelta.effective(global: delta, server: nil)
         #expect(effective.intersection(.forwardURIMask) == expected)
     }
+
+    @Test func aStampFormatLongerThanModJksIsCutWithAWarning() {
+        let long = String(repeating: "x", count: 62) + "%H more"
+        let (used, problems) = DirectiveParser.checkStampFormat(long)
+        #expect(used == String(repeating: "x", count: 62))
+        #expect(problems.count == 1)
+        let (same, none) = DirectiveParser.checkStampFormat("[%H:%M:%S.%Q] ")
+        #expect(same == "[%H:%M:%S.%Q] " && none.isEmpty)
+    }
 }

@@ -134,16 +134,17 @@ public enum DirectiveParser {
                 settings.logLevel = level
             case "JkLogStampFormat":
                 guard expect(1...1) else { continue }
-                if let problem = validateStampFormat(args[0]) {
-                    error(problem)
-                    continue
-                }
+                // mod_jk starts with either oddity: a warning, not a stop.
+                let (format, problems) = checkStampFormat(args[0])
+                problems.forEach(warning)
                 single()
-                settings.logStampFormat = args[0]
+                settings.logStampFormat = format
             case "JkRequestLogFormat":
                 guard expect(1...1) else { continue }
                 if let problem = validateRequestLogFormat(args[0]) {
-                    error(problem)
+                    // mod_jk logs "format array NULL" and writes no request lines; so does
+                    // SwiftJK, but says why at the directive's line.
+                    warning("\(problem); no request log lines are written, as in mod_jk")
                     continue
                 }
                 single()
@@ -287,13 +288,28 @@ public enum DirectiveParser {
         return nil
     }
 
-    /// At most 63 characters; `%Q` or `%q` at most once, not both.
-    static func validateStampFormat(_ format: String) -> String? {
-        if format.utf8.count > 63 { return "format longer than 63 characters" }
-        let q = format.components(separatedBy: "%Q").count - 1
-        let lowerQ = format.components(separatedBy: "%q").count - 1
-        if q + lowerQ > 1 { return "use %Q (milliseconds) or %q (microseconds) at most once, not both" }
-        return nil
+    /// mod_jk's stamp holds 63 bytes: a longer format is cut to 63 (before a `%` that would lose
+    /// its letter). Only the first `%Q`/`%q` is a fraction; another is written as is, as mod_jk
+    /// does. Returns the format to use and what to warn about.
+    static func checkStampFormat(_ format: String) -> (String, [String]) {
+        var problems: [String] = []
+        var used = format
+        if format.utf8.count > 63 {
+            used = ""
+            for character in format {
+                guard used.utf8.count + character.utf8.count <= 63 else { break }
+                used.append(character)
+            }
+            let percents = used.reversed().prefix { $0 == "%" }.count
+            if percents % 2 == 1 { used.removeLast() }
+            problems.append("format longer than 63 characters (mod_jk cuts its stamp there): '\(used)' is used")
+        }
+        let q = used.components(separatedBy: "%Q").count - 1
+        let lowerQ = used.components(separatedBy: "%q").count - 1
+        if q + lowerQ > 1 {
+            problems.append("only the first %Q (milliseconds) or %q (microseconds) is replaced; the others are written as they are, as in mod_jk")
+        }
+        return (used, problems)
     }
 
     static let requestLogFields: Set<Character> = ["b", "B", "H", "m", "p", "q", "r", "s", "T", "U", "v", "V", "w", "R", "%"]
