@@ -349,11 +349,11 @@ def test_lb_all_members_down():
     d = {"d1": ep(PORTS["down1"]), "d2": ep(PORTS["down2"])}
     since = H.log_size("jk.log")
     lines = check_case("lb_down", "/down/x.jsp", 503, [
-        ("info", r"member (d1|d2) \((%s|%s)\) of lb_down ERR: connect refused \(nothing listens on the port\); "
+        ("error", r"member (d1|d2) \((%s|%s)\) of lb_down ERR: connect refused \(nothing listens on the port\); "
                  r"next probe in 1 s" % (d["d1"], d["d2"])),
         ("info", r"lb lb_down: GET /down/x\.jsp failed on (d1|d2) \((%s|%s)\): connect refused \(nothing listens "
                  r"on the port\); trying another member" % (d["d1"], d["d2"])),
-        ("info", r"member (d1|d2) \((%s|%s)\) of lb_down ERR: connect refused \(nothing listens on the port\); "
+        ("error", r"member (d1|d2) \((%s|%s)\) of lb_down ERR: connect refused \(nothing listens on the port\); "
                  r"next probe in 1 s" % (d["d1"], d["d2"])),
         ("info", r"lb lb_down: GET /down/x\.jsp failed on (d1|d2) \((%s|%s)\): connect refused \(nothing listens "
                  r"on the port\); trying another member" % (d["d1"], d["d2"])),

@@ -129,13 +129,71 @@ final class Configuration: @unchecked Sendable {
 
     // MARK: Resources (post_config, real pass only)
 
+    /// The jk log of a server: its `JkLogFile`, else mod_jk's default `logs/mod_jk.log` under
+    /// ServerRoot; where ServerRoot has no `logs` directory (Debian's /etc/apache2), the default
+    /// Debian's mod_jk is built with, /var/log/apache2/mod_jk.log.
+    func logFile(of server: ServerSettings) -> String {
+        if let configured = server.logFile { return configured }
+        if !Paths.isDirectory(startup.resolve("logs")), Paths.isDirectory(Self.debianLogDirectory) {
+            return Self.debianLogDirectory + "/mod_jk.log"
+        }
+        return "logs/mod_jk.log"
+    }
+
+    static let debianLogDirectory = "/var/log/apache2"
+
+    /// Whether the balancers or a status worker need the shared memory file.
+    var needsSharedMemory: Bool {
+        plans.contains { plan in
+            switch plan {
+            case .lb, .status: true
+            case .ajp: false
+            }
+        }
+    }
+
+    /// The shared memory file's name before `.<parent pid>`: `JkShmFile`, else httpd's runtime
+    /// directory (DefaultRuntimeDir), where a shared-memory file belongs (mod_jk's default is
+    /// logs/jk-runtime-status under ServerRoot).
+    var sharedMemoryBase: String { jk.global.shmFile.map { startup.resolve($0) } ?? runtimeFile("jk-runtime-status") }
+
+    /// What `openResources` will fail on, checked without creating anything: run on httpd's
+    /// first start-up pass, which still has the terminal, so `apache2 -k start` stops with the
+    /// reason and a non-zero status instead of a daemon that exits in the background
+    /// (docs/architecture.md §4.3).
+    func preflightProblems() -> [String] {
+        var problems: [String] = []
+        var seen = Set<String>()
+        for server in jk.servers {
+            let configured = logFile(of: server)
+            guard !configured.hasPrefix("|"), seen.insert(configured).inserted else { continue }
+            let path = startup.resolve(configured)
+            let directory = Self.directory(of: path)
+            if !Paths.isDirectory(directory) {
+                problems.append("JkLogFile: cannot open '\(path)': the directory '\(directory)' does not exist")
+            }
+        }
+        if needsSharedMemory {
+            let directory = Self.directory(of: sharedMemoryBase)
+            if !Paths.isDirectory(directory) {
+                problems.append("JkShmFile: cannot create '\(sharedMemoryBase).<pid>': the directory '\(directory)' does not exist. Balancer state cannot be shared between children; fix the path")
+            }
+        }
+        return problems
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Opens the jk log files and creates the shared memory. Returns error messages.
     func openResources(openPipedLog: (String) -> Int32?) -> [String] {
         var problems: [String] = []
         var byPath: [String: LogFile] = [:]
         var newLogs: [JKLog] = []
         for server in jk.servers {
-            let configured = server.logFile ?? "logs/mod_jk.log"
+            let configured = logFile(of: server)
             var file = byPath[configured]
             if file == nil {
                 if configured.hasPrefix("|") {
@@ -174,17 +232,10 @@ final class Configuration: @unchecked Sendable {
             if case .ajp(let ajp) = plan { return ajp }
             return nil
         }
-        let hasStatusWorker = plans.contains { plan in
-            if case .status = plan { return true }
-            return false
-        }
         // Shared memory for the balancers' records, and for the status worker's changes and
         // form nonces, which every child must see.
-        if !balancers.isEmpty || hasStatusWorker {
-            // Default: in httpd's runtime directory (DefaultRuntimeDir), where a shared-memory
-            // file belongs (mod_jk's default is logs/jk-runtime-status under ServerRoot).
-            let base = jk.global.shmFile.map { startup.resolve($0) } ?? runtimeFile("jk-runtime-status")
-            let path = "\(base).\(startup.parentPID)"
+        if needsSharedMemory {
+            let path = "\(sharedMemoryBase).\(startup.parentPID)"
             do {
                 let state = try SharedBalancerState(path: path, balancers: balancers, ajpWorkers: ajpWorkers)
                 for line in state.carriedOver { mainLog.info("status worker change \(line)") }

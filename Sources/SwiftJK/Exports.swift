@@ -30,6 +30,11 @@ import JKPosix
         StartupLog.write(startup, level: SJK_LOG_ERROR, console: true, "SwiftJK: \(count) configuration error\(count == 1 ? "" : "s"); httpd will not start")
         return nil
     }
+    if input.isFirstPass && !input.isConfigTest {
+        let problems = configuration.preflightProblems()
+        for problem in problems { StartupLog.write(startup, level: SJK_LOG_ERROR, console: true, "SwiftJK: \(problem)") }
+        guard problems.isEmpty else { return nil }
+    }
     return Unmanaged.passRetained(configuration).toOpaque()
 }
 

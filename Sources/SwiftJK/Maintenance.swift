@@ -73,7 +73,9 @@ enum Maintenance {
         }
     }
 
-    /// One info line per member state change, with its cause.
+    /// One line per member state change, with its cause: at error when a member goes into
+    /// error (a jk log kept at `error` must still say that a Tomcat is down, as mod_jk's does),
+    /// at info otherwise.
     /// `probed`: whether the watchdog's CPING may end this error (not after fail_on_status,
     /// reply timeouts or protocol errors, which wait for recover_time).
     static func logChange(
@@ -94,7 +96,7 @@ enum Maintenance {
             let interval = configuration.jk.global.watchdogInterval ?? Watchdog.defaultInterval
             let next = interval > 0 && probed
                 ? "next probe in \(interval) s" : "retried after recover_time \(lb.balancer.settings.recoverTime)"
-            log.info("\(who) ERR: \(cause ?? "failed"); \(next)")
+            log.error("\(who) ERR: \(cause ?? "failed"); \(next)")
         case .recovering:
             log.info("\(who) ERR/REC: recover_time passed, the next request will try it")
         case .idle, .ok, .busy:

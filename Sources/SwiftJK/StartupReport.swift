@@ -8,12 +8,16 @@ import JKCore
 enum StartupReport {
     static func write(_ configuration: Configuration) {
         let log = configuration.mainLog
-        guard log.enabled(.info) else { return }
         let startup = configuration.startup
         log.info("SwiftJK \(SwiftJKVersion.current) starting: MPM \(startup.mpmName), \(startup.threadsPerChild) threads per child, \(configuration.plans.count) workers, shared memory \(configuration.shared?.region.path ?? "none")")
+        // Warnings first and at their own level: a jk log at warn or error still shows them.
+        if let main = configuration.jk.servers.first, main.logFile == nil {
+            log.warn("no JkLogFile: this log is \(configuration.startup.resolve(configuration.logFile(of: main))) (mod_jk's default there)")
+        }
         for diagnostic in configuration.diagnostics where diagnostic.severity != .error {
             log.log(diagnostic.severity == .warning ? .warn : .info, "config: \(diagnostic.description)")
         }
+        guard log.enabled(.info) else { return }
         for plan in configuration.plans {
             switch plan {
             case .ajp(let ajp):

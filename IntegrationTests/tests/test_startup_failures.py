@@ -1,0 +1,56 @@
+"""A log or shared-memory file that cannot be created stops `apache2 -k start` itself, with a
+non-zero status and the reason on the terminal, as with mod_jk (docs/architecture.md §4.3).
+
+SwiftJK opens these files in post_config, which does nothing on httpd's first pass (the module is
+unloaded after it); without a check on that pass, `-k start` returned 0 and the daemon exited in
+the background, with the reason only in error.log.
+"""
+
+import subprocess
+import time
+
+from harness import Httpd, is_reference, module_so, note, require_tools
+from harness.fakeajp import FakeAJP
+
+FAKE = None
+
+
+def setup_module():
+    global FAKE
+    require_tools()
+    FAKE = FakeAJP("ok").start()
+
+
+def teardown_module():
+    if FAKE:
+        FAKE.stop()
+
+
+def start_fails(name, jk_directives):
+    """`apache2 -k start` on a config with `jk_directives`: (rc, output, running)."""
+    workers = ("worker.list=lb\nworker.a.host=127.0.0.1\nworker.a.port=%d\nworker.a.secret=s\n"
+               "worker.lb.type=lb\nworker.lb.balance_workers=a\n" % FAKE.port)
+    h = Httpd(module_so(), workers_properties=workers, jk_directives=jk_directives + "\nJkMount /x/* lb", name=name)
+    h.create()
+    proc = subprocess.run(h._cmd("-k", "start"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+    time.sleep(1.0)
+    running = h.pid_file.exists()
+    if running:
+        subprocess.run(h._cmd("-k", "stop"), timeout=30)
+        time.sleep(1.0)
+    note("%s: rc=%d, running=%s: %s" % (name, proc.returncode, running, proc.stdout.strip().splitlines()[-2:]))
+    return proc.returncode, proc.stdout, running
+
+
+def test_missing_log_directory_fails_the_start():
+    rc, out, running = start_fails("nologdir", "JkLogFile logs/nodir/jk.log")
+    assert rc != 0 and not running, (rc, running, out)
+    if not is_reference():
+        assert "logs/nodir' does not exist" in out, out
+
+
+def test_missing_shm_directory_fails_the_start():
+    rc, out, running = start_fails("noshmdir", "JkShmFile /nonexistent-dir/jk.shm")
+    assert rc != 0 and not running, (rc, running, out)
+    if not is_reference():
+        assert "JkShmFile" in out and "'/nonexistent-dir' does not exist" in out, out
