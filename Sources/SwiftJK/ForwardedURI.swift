@@ -17,13 +17,21 @@ extension ForwardRequest {
 
     /// `forwardedURI` as request text: httpd's own bytes when nothing in them needs escaping
     /// (almost every request), so no string is made for the URI.
+    ///
+    /// The escaping works on httpd's bytes, never on a Swift string of them: a path that is not
+    /// UTF-8 (Latin-1, Shift-JIS: `/a%E9b`) must reach Tomcat with its bytes, and decoding it
+    /// would have replaced them with U+FFFD (`/a%EF%BF%BDb`).
     static func forwardedURIText(_ facts: RequestFacts, options: JkOptions) -> RequestText {
         guard facts.uriText.isPresent, !options.contains(.forwardURICompatUnparsed) else {
             return RequestText(forwardedURI(facts, options: options))
         }
         if options.contains(.forwardURICompat) { return facts.uriText }
-        let clean = facts.uriText.withBytes { bytes in bytes.map { URIEscaping.allAllowed($0) } ?? false }
-        return clean ? facts.uriText : RequestText(forwardedURI(facts, options: options))
+        let lowercaseHex = options.contains(.forwardURIEscaped)
+        let escaped: String? = facts.uriText.withBytes { bytes in
+            guard let bytes, !URIEscaping.allAllowed(bytes) else { return nil }
+            return URIEscaping.escape(bytes, lowercaseHex: lowercaseHex)
+        }
+        return escaped.map { RequestText($0) } ?? facts.uriText
     }
 }
 
@@ -33,11 +41,19 @@ extension ForwardRequest {
 enum URIEscaping {
     static func escapePath(_ path: String, lowercaseHex: Bool = false) -> String {
         var copy = path
-        guard !copy.withUTF8({ allAllowed(UnsafeRawBufferPointer($0)) }) else { return path }
+        return copy.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            return allAllowed(raw) ? path : escape(raw, lowercaseHex: lowercaseHex)
+        }
+    }
+
+    /// Every byte that may not appear in a path as `%XX`. The result is ASCII, whatever the
+    /// bytes were.
+    static func escape(_ bytes: UnsafeRawBufferPointer, lowercaseHex: Bool) -> String {
         var output: [UInt8] = []
-        output.reserveCapacity(path.utf8.count + 16)
+        output.reserveCapacity(bytes.count + 16)
         let hex = Array((lowercaseHex ? "0123456789abcdef" : "0123456789ABCDEF").utf8)
-        for byte in path.utf8 {
+        for byte in bytes {
             if isAllowed(byte) {
                 output.append(byte)
             } else {

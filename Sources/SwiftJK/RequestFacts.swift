@@ -98,11 +98,11 @@ final class RequestFacts: @unchecked Sendable {
     init(
         method: String, uri: String, queryString: String? = nil, headers: [ForwardRequest.Header] = [],
         contentLength: Int64 = 0, remoteAddress: String = "127.0.0.1", remotePort: Int = 50000, localAddress: String = "127.0.0.1",
-        serverName: String = "localhost", serverPort: Int = 80
+        serverName: String = "localhost", serverPort: Int = 80, uriBytes: UnsafePointer<CChar>? = nil
     ) {
         self.method = method
         self.protocolVersion = "HTTP/1.1"
-        self.uriText = RequestText(uri)
+        self.uriText = uriBytes.map { RequestText($0) } ?? RequestText(uri)
         self.unparsedURIText = RequestText(uri + (queryString.map { "?\($0)" } ?? ""))
         self.queryText = RequestText(queryString)
         self.remoteAddressText = RequestText(remoteAddress)
@@ -164,15 +164,24 @@ final class RequestFacts: @unchecked Sendable {
         uriText = RequestText(v.uri)
         unparsedURIText = RequestText(v.unparsed_uri)
         queryText = RequestText(v.args)
+        // The port goes with the address, as in mod_jk: the TCP peer's with
+        // ForwardPhysicalAddress (mod_remoteip's client has none), 0 with ForwardLocalAddress.
         var remote = v.remote_addr
-        if options.contains(.forwardPhysicalAddress), let peer = v.peer_addr { remote = peer }
-        if options.contains(.forwardLocalAddress), let local = v.local_addr { remote = local }
+        var port = Int(v.remote_port)
+        if options.contains(.forwardPhysicalAddress), let peer = v.peer_addr {
+            remote = peer
+            port = Int(v.peer_port)
+        }
+        if options.contains(.forwardLocalAddress), let local = v.local_addr {
+            remote = local
+            port = 0
+        }
         func indicated(_ value: String?, else pointer: UnsafePointer<CChar>?) -> RequestText {
             value.map { RequestText($0) } ?? RequestText(pointer)
         }
         remoteAddressText = indicated(environment[keys.remoteAddr], else: remote)
         remoteHostText = indicated(environment[keys.remoteHost], else: v.remote_host)
-        remotePort = environment[keys.remotePort].flatMap { Int($0) } ?? Int(v.remote_port)
+        remotePort = environment[keys.remotePort].flatMap { Int($0) } ?? port
         let indicatedLocalPort = environment[keys.localPort].flatMap { Int($0) }
         localAddressText = indicated(environment[keys.localAddr], else: v.local_addr)
         localPort = indicatedLocalPort ?? Int(v.local_port)
@@ -212,7 +221,8 @@ final class RequestFacts: @unchecked Sendable {
         var attributes: [ForwardRequest.Header] = []
         if context.hasEnvVars {
             for variable in context.settings.envVars {
-                if let value = environment[variable.name], !value.isEmpty {
+                // Set, even to "": forwarded as it is (mod_jk does; `getAttribute` gives "").
+                if let value = environment[variable.name] {
                     attributes.append(ForwardRequest.Header(variable.name, value))
                 } else if let fallback = variable.defaultValue, !fallback.isEmpty {
                     attributes.append(ForwardRequest.Header(variable.name, fallback))

@@ -1,4 +1,5 @@
 import AJP13
+import JKConfig
 import Testing
 
 @testable import SwiftJK
@@ -31,6 +32,18 @@ struct RequestTextTests {
         let facts = RequestFacts(method: "GET", uri: uri)
         var text = ForwardRequest.forwardedURIText(facts, options: .defaults)
         #expect(text.string() == forwarded)
+    }
+
+    /// httpd's decoded path is bytes, not always UTF-8: they are escaped as they are.
+    @Test(arguments: [(JkOptions.defaults, "/a%E9b;p=%E9"), (JkOptions.forwardURIEscaped, "/a%e9b;p=%e9")])
+    func aPathThatIsNotUTF8KeepsItsBytes(options: JkOptions, forwarded: String) {
+        let latin1: [CChar] = Array("/a".utf8CString.dropLast()) + [CChar(bitPattern: 0xE9)] + Array("b;p=".utf8CString.dropLast())
+            + [CChar(bitPattern: 0xE9), 0]
+        latin1.withUnsafeBufferPointer { buffer in
+            let facts = RequestFacts(method: "GET", uri: "/", uriBytes: buffer.baseAddress)
+            var text = ForwardRequest.forwardedURIText(facts, options: options)
+            #expect(text.string() == forwarded)
+        }
     }
 
     @Test(arguments: [
