@@ -399,6 +399,17 @@ static int map_to_storage(request_rec *r)
     /* A mapped request is not a file: skip the directory walk (mod_jk does the same). */
     if (r->handler && !strcmp(r->handler, JK_HANDLER) && get_worker_index(r) >= 0) {
         r->filename = (char *)apr_filepath_name_get(r->uri);
+        /* mod_dir's look-up of a directory's index (`DirectoryIndex index.jsp` with
+         * a JkMount of *.jsp files) takes the sub-request only for a regular file: stat the file in the
+         * main request's directory, as mod_jk does (docs/architecture.md §5). */
+        if (r->main && r->main->filename && !*apr_filepath_name_get(r->main->filename)) {
+            char *path;
+            if (apr_filepath_merge(&path, r->main->filename, r->filename,
+                                   APR_FILEPATH_SECUREROOT | APR_FILEPATH_TRUENAME, r->pool) != APR_SUCCESS)
+                return DECLINED;
+            r->filename = path;
+            apr_stat(&r->finfo, r->filename, APR_FINFO_TYPE, r->pool);
+        }
         return OK;
     }
     return DECLINED;
@@ -444,6 +455,7 @@ static int handler(request_rec *r)
     view.peer_addr = r->connection->client_ip;
     view.remote_host = ap_get_remote_host(r->connection, r->per_dir_config, REMOTE_HOST, NULL);
     view.remote_port = r->useragent_addr ? r->useragent_addr->port : 0;
+    view.peer_port = r->connection->client_addr ? r->connection->client_addr->port : 0;
     view.local_addr = r->connection->local_ip;
     view.local_port = r->connection->local_addr ? r->connection->local_addr->port : 0;
     view.server_name = ap_get_server_name(r);

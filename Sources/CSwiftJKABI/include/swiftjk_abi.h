@@ -184,7 +184,8 @@ typedef struct sjk_request_view {
     const char *remote_addr;        /* r->useragent_ip */
     const char *peer_addr;          /* r->connection->client_ip */
     const char *remote_host;        /* ap_get_remote_host(REMOTE_HOST), or NULL */
-    int remote_port;
+    int remote_port;                /* r->useragent_addr->port */
+    int peer_port;                  /* r->connection->client_addr->port */
     const char *local_addr;         /* r->connection->local_ip */
     int local_port;
     const char *server_name;        /* ap_get_server_name_for_url */
