@@ -468,6 +468,7 @@ static int handler(request_rec *r)
     view.header_only = r->header_only;
     view.request_line = r->the_request;
     view.canonical_name = r->server->server_hostname;
+    view.canonical_port = r->server->port ? r->server->port : ap_default_port(r);
     view.server_description = ap_get_server_description();
     view.env_count = env_count(r);
     rc = sjk_handle(&view, conf->runtime);

@@ -74,6 +74,9 @@ final class RequestFacts: @unchecked Sendable {
     /// `r->the_request` and the server's canonical name (for JkRequestLogFormat).
     var requestLine: String?
     var canonicalName: String?
+    /// The server's own port (`%p` of JkRequestLogFormat, as mod_jk and mod_log_config write
+    /// it), not the Host header's; 0 when the request log is off.
+    var canonicalPort = 0
     /// httpd's banner ("Apache/2.4.62 (Debian)"), valid during the request (status worker).
     var serverDescription: UnsafePointer<CChar>?
 
@@ -241,6 +244,7 @@ final class RequestFacts: @unchecked Sendable {
         if context.hasRequestLogFormat {
             requestLine = text(v.request_line)
             canonicalName = text(v.canonical_name)
+            canonicalPort = Int(v.canonical_port)
         }
     }
 }

@@ -88,7 +88,9 @@ enum RequestHandler {
             log.request(
                 RequestLogLine.format(
                     format, facts: facts, status: httpd.status != 0 ? httpd.status : Int(report.httpStatus),
-                    bytes: report.bytesOut, durationMicroseconds: duration, worker: plan.name, route: report.route))
+                    // A HEAD's body is never sent: httpd's byte count (mod_jk's %b) is 0.
+                    bytes: facts.headerOnly ? 0 : report.bytesOut, durationMicroseconds: duration, worker: plan.name,
+                    route: report.route))
         }
         runtime.maintainOnRequest(now: SystemClock.now())
         return report.httpStatus

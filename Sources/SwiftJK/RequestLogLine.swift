@@ -3,7 +3,7 @@
 /// | Field | Value |
 /// |---|---|
 /// | `%b` | response body bytes, `-` for none | `%B` | response body bytes |
-/// | `%H` | protocol | `%m` | method | `%p` | server port |
+/// | `%H` | protocol | `%m` | method | `%p` | the server's port (not the Host header's) |
 /// | `%q` | `?query` or empty | `%r` | the request line | `%s` | status |
 /// | `%T` | duration, seconds.microseconds | `%U` | URL path | `%v` | canonical server name |
 /// | `%V` | server name of the request | `%w` | worker name | `%R` | route of the member that served |
@@ -25,7 +25,7 @@ enum RequestLogLine {
             case "B": line += String(bytes)
             case "H": line += facts.protocolVersion
             case "m": line += facts.method
-            case "p": line += String(facts.serverPort)
+            case "p": line += String(facts.canonicalPort != 0 ? facts.canonicalPort : facts.serverPort)
             case "q": line += facts.queryString.map { "?\($0)" } ?? ""
             case "r": line += facts.requestLine ?? "\(facts.method) \(facts.uri) \(facts.protocolVersion)"
             case "s": line += String(status)

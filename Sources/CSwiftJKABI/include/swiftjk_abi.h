@@ -198,6 +198,7 @@ typedef struct sjk_request_view {
     int header_only;                /* HEAD */
     const char *request_line;       /* r->the_request */
     const char *canonical_name;     /* r->server->server_hostname */
+    int canonical_port;             /* r->server->port, else ap_default_port (the request log's %p) */
     const char *server_description; /* ap_get_server_description() (status worker) */
     int env_count;                  /* entries in r->subprocess_env: 0 spares every get_env */
 } sjk_request_view;
