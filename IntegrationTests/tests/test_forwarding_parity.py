@@ -10,9 +10,7 @@ Debian's mod_jk found different (a recording fake container decodes each FORWARD
 The same assertions hold for the reference module.
 """
 
-import socket
-
-from harness import Httpd, module_so, note, require_tools
+from harness import Httpd, http, module_so, note, require_tools
 from harness.fakeajp import FakeAJP
 
 FAKE = HTTPD = None
@@ -46,17 +44,7 @@ def teardown_module():
 def forwarded(raw_path):
     """Sends GET raw_path (bytes) and returns the FORWARD_REQUEST the container decoded."""
     FAKE.reset()
-    s = socket.create_connection(("127.0.0.1", HTTPD.port), timeout=10)
-    try:
-        s.sendall(b"GET " + raw_path + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        answer = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-    finally:
-        s.close()
+    answer = http.raw_request(HTTPD.port, b"GET " + raw_path + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     note("%r -> %s; forwarded %s" % (raw_path, answer.split(b"\r\n")[0], [r.get("uri") for r in FAKE.requests]))
     return FAKE.requests[-1] if FAKE.requests else None
 

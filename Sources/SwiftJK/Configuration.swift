@@ -132,13 +132,15 @@ final class Configuration: @unchecked Sendable {
     /// The jk log of a server: its `JkLogFile`, else mod_jk's default `logs/mod_jk.log` under
     /// ServerRoot; where ServerRoot has no `logs` directory (Debian's /etc/apache2), the default
     /// Debian's mod_jk is built with, /var/log/apache2/mod_jk.log.
-    func logFile(of server: ServerSettings) -> String {
-        if let configured = server.logFile { return configured }
+    func logFile(of server: ServerSettings) -> String { server.logFile ?? defaultLogFile }
+
+    /// Decided once (two stats), at start-up in the parent.
+    private lazy var defaultLogFile: String = {
         if !Paths.isDirectory(startup.resolve("logs")), Paths.isDirectory(Self.debianLogDirectory) {
             return Self.debianLogDirectory + "/mod_jk.log"
         }
         return "logs/mod_jk.log"
-    }
+    }()
 
     static let debianLogDirectory = "/var/log/apache2"
 
