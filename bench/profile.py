@@ -80,6 +80,33 @@ def syscalls(httpd, connections, seconds):
     return {name: count / requests for name, count in calls.items()}, result["requests"]
 
 
+def switches_of(pids):
+    """Voluntary and involuntary context switches of every thread of the given processes."""
+    total = [0, 0]
+    for pid in pids:
+        for task in pathlib.Path("/proc/%d/task" % pid).glob("*"):
+            try:
+                for line in (task / "status").read_text().splitlines():
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        total[0] += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        total[1] += int(line.split()[1])
+            except OSError:
+                continue
+    return total
+
+
+def context_switches(httpd, connections, seconds):
+    """(voluntary, involuntary) context switches of httpd's threads per request, without a tracer.
+    A thread that exits during the run loses its counts, so the children must live through it."""
+    pids = [httpd.pid] + httpd.children()
+    before = switches_of(pids)
+    result = bench.wrk(httpd.url("/hello.jsp"), connections, seconds, "")
+    after = switches_of(pids)
+    requests = max(1, result["requests"])
+    return ((after[0] - before[0]) / requests, (after[1] - before[1]) / requests)
+
+
 LIBC_FRAMES = re.compile(r"\((/[^)]*/)?(libc\.so|libpthread|ld-linux|\[kernel|\[vdso|\[unknown|inlined)")
 
 
@@ -140,6 +167,10 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--threads", type=int, default=25, help="ThreadsPerChild (25 = ★)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16 = ★)")
+    parser.add_argument("--backend", choices=("nullc", "tomcat"), default="nullc",
+                        help="two C null AJP containers (the default) or two Tomcats (tiny JSP)")
+    parser.add_argument("--tomcat-warmup", type=int, default=20,
+                        help="seconds of load through each httpd before measuring, to settle the JIT")
     args = parser.parse_args()
     for tool in ("perf", "strace", "wrk", "cc"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
@@ -148,8 +179,11 @@ def main():
     procs.become_subreaper()
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    binary = bench.compile_null_c()
-    backends = [bench.NullBackend("n%d" % i, [binary, "{port}", "13"]) for i in (1, 2)]
+    if args.backend == "tomcat":
+        backends = [bench.Tomcat("b%d" % i, "b%d" % i, secret=bench.SECRET, fast_jvm=False) for i in (1, 2)]
+    else:
+        binary = bench.compile_null_c()
+        backends = [bench.NullBackend("n%d" % i, [binary, "{port}", "13"]) for i in (1, 2)]
     fixtures = []
     modules = {"mod_jk": args.reference, "SwiftJK": args.module}
     results = {}
@@ -157,16 +191,22 @@ def main():
         for backend in backends:
             fixtures.append(backend)
             backend.start()
+        if args.backend == "tomcat":
+            for backend in backends:
+                backend.wait_ready(90)
+                backend.precompile()
         servers = {}
         for label in bench.LABELS:
-            httpd = bench.make_httpd(label, modules[label], ("nullc", args.threads, True), backends)
+            httpd = bench.make_httpd(label, modules[label], (args.backend, args.threads, True), backends)
             httpd.start()
             fixtures.append(httpd)
             servers[label] = httpd
+        warmup = args.tomcat_warmup if args.backend == "tomcat" else 3
         for label in bench.LABELS:
-            bench.measure(servers[label], "hello", args.connections, 3)  # warm-up
+            bench.measure(servers[label], "hello", args.connections, warmup)
         for label in bench.LABELS:
             plain = bench.measure(servers[label], "hello", args.connections, args.seconds)
+            plain["switches"] = context_switches(servers[label], args.connections, args.seconds)
             load, by_dso, by_symbol = perf_shares(servers[label], args.connections, args.seconds, bench.rundir.run_dir(), label)
             calls, requests = syscalls(servers[label], args.connections, args.seconds)
             futexes = futex_callers(servers[label], args.connections, args.seconds, bench.rundir.run_dir(), label)
@@ -184,6 +224,8 @@ def main():
     print(markdown)
     name = "profile.md" if (args.threads, args.connections) == (25, 16) else "profile-t%d-c%d.md" % (
         args.threads, args.connections)
+    if args.backend == "tomcat":
+        name = name.replace("profile", "profile-tomcat")
     (out_dir / name).write_text(markdown + "\n")
 
 
@@ -193,6 +235,8 @@ def render(results):
     lines.append("| req/s (no tracer) | %.0f | %.0f |" % (plain["mod_jk"]["rps"], plain["SwiftJK"]["rps"]))
     lines.append("| httpd CPU µs per request | %.1f | %.1f |" % (
         plain["mod_jk"]["httpd_cpu_us_per_req"], plain["SwiftJK"]["httpd_cpu_us_per_req"]))
+    lines.append("| context switches per request, voluntary / involuntary | %.2f / %.2f | %.2f / %.2f |" % (
+        plain["mod_jk"]["switches"] + plain["SwiftJK"]["switches"]))
     groups = {label: group(results[label]["dso"]) for label in bench.LABELS}
     keys = sorted(set(groups["mod_jk"]) | set(groups["SwiftJK"]), key=lambda k: -groups["SwiftJK"].get(k, 0))
     for key in keys:
