@@ -64,19 +64,83 @@ def url(packet, path):
     return "http://127.0.0.1:%d%s" % (port, path)
 
 
-def upload(packet):
+def upload(packet, chunked=True):
     body = os.urandom(FIVE_MIB)
+    headers = {"Content-Type": "application/octet-stream"}
     t0 = time.monotonic()
-    r = http.chunked_upload(url(packet, "/post.jsp"), body, chunk_size=100_000,
-                            headers={"Content-Type": "application/octet-stream"})
+    if chunked:
+        r = http.chunked_upload(url(packet, "/post.jsp"), body, chunk_size=100_000, headers=headers)
+    else:
+        r = http.request("POST", url(packet, "/post.jsp"), headers=headers, body=body, timeout=60)
     dt = time.monotonic() - t0
     assert r.status == 200, r
     kv = r.kv()
     assert kv["length"] == str(len(body)), kv
     assert kv["sha256"] == hashlib.sha256(body).hexdigest(), kv
-    assert kv["contentLength"] == "-1", kv          # chunked: unknown length for Tomcat
+    # chunked: an unknown length for Tomcat
+    assert kv["contentLength"] == ("-1" if chunked else str(len(body))), kv
     assert kv["node"] == "p%d" % packet, kv
-    note("5 MiB chunked upload through %d KiB packets: %.3fs" % (packet, dt))
+    note("5 MiB %s upload through %d KiB packets: %.3fs"
+         % ("chunked" if chunked else "Content-Length", packet, dt))
+
+
+def partial_reads(packet):
+    """Tomcat reads part of an upload and answers; the body packets sent ahead that it never
+    asked for must not reach the next request on that AJP connection. In the last case the
+    unasked packet carries 600 bytes, so its first payload byte is 0x02 and Tomcat would take
+    it for a FORWARD_REQUEST. Every answer, and a GET and a full upload after each, must be
+    right."""
+    chunk = packet * 1024 - 6                  # body bytes in a full packet
+    cases = [(1024 * 1024, 0), (1024 * 1024, 5000), (1024 * 1024, 3 * chunk + 1),
+             (2 * chunk + 600, chunk + 100)]
+    since = HTTPD.log_size("jk.log")
+    port = HTTPD.port if packet == 8 else PORT64
+    with http.Client(port, timeout=30) as client:
+        for i in range(12):
+            size, read = cases[i % len(cases)]
+            body = os.urandom(size)
+            r = client.request("POST", "/partial.jsp?read=%d" % read, body=body,
+                               headers={"Content-Type": "application/octet-stream"})
+            assert r.status == 200, (i, r)
+            assert r.kv()["read"] == str(read), (i, r.kv())
+            r = client.get("/hello.jsp")
+            assert r.status == 200 and r.body == b"hello\n", (i, r)
+            r = client.request("POST", "/post.jsp", body=body,
+                               headers={"Content-Type": "application/octet-stream"})
+            assert r.status == 200, (i, r)
+            assert r.kv()["sha256"] == hashlib.sha256(body).hexdigest(), (i, r.kv())
+    time.sleep(0.3)
+    bad = [l for l in HTTPD.jk_log(since).splitlines() if "[error]" in l or "[warn]" in l]
+    assert not bad, bad
+
+
+def expect_continue(packet):
+    """`Expect: 100-continue`: httpd answers 100 when the module first reads the body; the
+    body then arrives whole."""
+    port = HTTPD.port if packet == 8 else PORT64
+    body = os.urandom(300_000)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"POST /post.jsp HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+                  b"Expect: 100-continue\r\nConnection: close\r\n\r\n" % len(body))
+        interim = b""
+        deadline = time.monotonic() + 10
+        while b"\r\n\r\n" not in interim and time.monotonic() < deadline:
+            part = s.recv(4096)
+            if not part:
+                break
+            interim += part
+        assert interim.startswith(b"HTTP/1.1 100"), interim[:200]
+        s.sendall(body)
+        raw = interim[interim.index(b"\r\n\r\n") + 4:]
+        while time.monotonic() < deadline:
+            part = s.recv(65536)
+            if not part:
+                break
+            raw += part
+    status, _, text = http.parse_raw_response(raw)
+    assert status.startswith("HTTP/1.1 200"), raw[:300]
+    kv = dict(l.split("=", 1) for l in text.decode().splitlines() if "=" in l)
+    assert kv.get("sha256") == hashlib.sha256(body).hexdigest(), kv
 
 
 def download(packet):
@@ -164,6 +228,26 @@ def test_upload_5mib_chunked_8k():
 
 def test_upload_5mib_chunked_64k():
     upload(64)
+
+
+def test_upload_5mib_content_length_8k():
+    upload(8, chunked=False)
+
+
+def test_upload_5mib_content_length_64k():
+    upload(64, chunked=False)
+
+
+def test_servlet_that_stops_reading_8k():
+    partial_reads(8)
+
+
+def test_servlet_that_stops_reading_64k():
+    partial_reads(64)
+
+
+def test_expect_100_continue_8k():
+    expect_continue(8)
 
 
 def test_download_5mib_8k():

@@ -25,6 +25,31 @@ static long host_read_body(void *rv, char *buf, size_t len)
     return ap_get_client_block(r, buf, (apr_size_t)len);
 }
 
+static long host_read_body_available(void *rv, char *buf, size_t len)
+{
+    request_rec *r = rv;
+    apr_bucket_brigade *bb;
+    apr_status_t status;
+    apr_size_t n = len;
+    /* ap_get_client_block's checks and bookkeeping, with APR_NONBLOCK_READ. */
+    if (r->remaining < 0 || (!r->read_chunked && r->remaining == 0))
+        return 0;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    status = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_NONBLOCK_READ, len);
+    if (status != APR_SUCCESS || APR_BRIGADE_EMPTY(bb)) {
+        apr_brigade_destroy(bb);
+        return 0;
+    }
+    if (APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb)))
+        r->remaining = r->read_chunked ? -1 : 0;
+    status = apr_brigade_flatten(bb, buf, &n);
+    apr_brigade_destroy(bb);
+    if (status != APR_SUCCESS)
+        return -1;
+    r->read_length += n;
+    return (long)n;
+}
+
 static int host_start_response(void *rv, int status, const char *reason,
                                const sjk_header *headers, int n)
 {
@@ -223,4 +248,5 @@ const sjk_request_host sjk_shim_request_host = {
     host_reset_response,
     host_set_lb_notes,
     host_write_many,
+    host_read_body_available,
 };

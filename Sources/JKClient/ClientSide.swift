@@ -5,6 +5,10 @@ import AJP13
 public protocol ClientSide {
     /// Reads request body bytes; returns 0 at the end of the body.
     func readBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int
+    /// Reads only body bytes the client has already sent, without waiting; 0 when there are
+    /// none now. Used for body packets sent ahead of the container's request, which must never
+    /// wait on the client (docs/architecture.md §5.2).
+    func readAvailableBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int
     /// Applies status, reason and headers of a validated SEND_HEADERS. `payload` holds the strings.
     func startResponse(_ headers: SendHeaders, payload: UnsafeRawBufferPointer) throws(ClientError)
     /// Writes response body bytes.
@@ -18,6 +22,9 @@ public protocol ClientSide {
 }
 
 extension ClientSide {
+    /// Nothing is ever ready: no packet goes ahead.
+    public func readAvailableBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int { 0 }
+
     /// One `writeBody` per chunk.
     public func writeBodies(_ slices: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(ClientError) {
         for slice in slices { try writeBody(slice) }

@@ -63,6 +63,36 @@ public struct RequestBody {
         scratch.withUnsafeBytes { writer.bodyPacket(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 
+    /// True when a body packet may go ahead of the container's request for it: the length is
+    /// known, the client has bytes left to send, and the kept first packet has been served.
+    /// The empty end-of-body packet never goes ahead: a container that reads exactly the length
+    /// (a form) does not ask for it, and an unasked packet would be left on the connection.
+    public var canSendAhead: Bool {
+        guard let contentLength, firstLoaded, cursor >= first.count, !clientEnded else { return false }
+        return bytesRead < contentLength
+    }
+
+    /// Writes a body packet ahead of the container's request into `writer`, from bytes the
+    /// client has already sent (no wait: a client that waits for the response before sending
+    /// more must not stall the exchange). Returns false when none could be written.
+    public mutating func writeAheadPacket<C: ClientSide>(maxBytes: Int, into writer: inout AJPPacketWriter, from client: C) throws(ClientError) -> Bool {
+        guard canSendAhead, let contentLength else { return false }
+        if scratch.count < maxChunk { scratch = [UInt8](repeating: 0, count: maxChunk) }
+        let wanted = Int(min(Int64(min(max(0, maxBytes), maxChunk)), contentLength - bytesRead))
+        var filled = 0
+        while filled < wanted {
+            let got = try readIntoScratch(filled..<wanted, from: client, waiting: false)
+            if got <= 0 { break }
+            filled += got
+            bytesRead += Int64(got)
+        }
+        if bytesRead >= contentLength { clientEnded = true }
+        guard filled > 0 else { return false }
+        consumedBeyondFirst = true
+        scratch.withUnsafeBytes { writer.bodyPacket(UnsafeRawBufferPointer(rebasing: $0[0..<filled])) }
+        return true
+    }
+
     private mutating func loadFirst<C: ClientSide>(from client: C) throws(ClientError) {
         guard !firstLoaded else { return }
         firstLoaded = true
@@ -78,14 +108,7 @@ public struct RequestBody {
         if let contentLength { wanted = Int(min(Int64(wanted), max(0, contentLength - bytesRead))) }
         var filled = 0
         while filled < wanted && !clientEnded {
-            let result = scratch.withUnsafeMutableBytes { (buffer) -> Result<Int, ClientError> in
-                do throws(ClientError) {
-                    return .success(try client.readBody(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<wanted])))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            let got = try result.get()
+            let got = try readIntoScratch(filled..<wanted, from: client, waiting: true)
             if got == 0 {
                 clientEnded = true
                 if let contentLength, bytesRead < contentLength { throw .readFailed }
@@ -96,5 +119,21 @@ public struct RequestBody {
             if let contentLength, bytesRead >= contentLength { clientEnded = true }
         }
         return filled
+    }
+
+    /// One client read into `scratch[range]`: waiting for the client (`readBody`) or taking
+    /// only what it has already sent (`readAvailableBody`).
+    private mutating func readIntoScratch<C: ClientSide>(
+        _ range: Range<Int>, from client: C, waiting: Bool
+    ) throws(ClientError) -> Int {
+        let result = scratch.withUnsafeMutableBytes { (buffer) -> Result<Int, ClientError> in
+            do throws(ClientError) {
+                let target = UnsafeMutableRawBufferPointer(rebasing: buffer[range])
+                return .success(waiting ? try client.readBody(into: target) : try client.readAvailableBody(into: target))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 }

@@ -16,6 +16,11 @@ public final class RecordingClient: ClientSide {
     public var failReadAfter: Int?
     /// Fail writing after this many body bytes (client gone mid-response).
     public var failWriteAfter: Int?
+    /// How much of the body the client has sent so far, for reads that do not wait
+    /// (`readAvailableBody`); nil: all of it.
+    public var sentSoFar: Int?
+    /// Body bytes taken by reads that do not wait.
+    public private(set) var readWithoutWaiting = 0
 
     public init(requestBody: [UInt8] = []) { self.requestBody = requestBody }
 
@@ -29,6 +34,14 @@ public final class RecordingClient: ClientSide {
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + count)]))
         }
         offset += count
+        return count
+    }
+
+    public func readAvailableBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int {
+        let limit = min(sentSoFar ?? Int.max, failReadAfter ?? Int.max)
+        guard offset < limit else { return 0 }
+        let count = try readBody(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, limit - offset)]))
+        readWithoutWaiting += count
         return count
     }
 

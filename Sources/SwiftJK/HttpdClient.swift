@@ -32,8 +32,19 @@ final class HttpdClient: ClientSide {
     }
 
     func readBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int {
-        guard let readBody = host.pointee.read_body, let base = buffer.baseAddress else { return 0 }
-        let count = readBody(request, base.assumingMemoryBound(to: CChar.self), buffer.count)
+        try read(with: host.pointee.read_body, into: buffer)
+    }
+
+    func readAvailableBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int {
+        try read(with: host.pointee.read_body_available, into: buffer)
+    }
+
+    private func read(
+        with reader: (@convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Int)?,
+        into buffer: UnsafeMutableRawBufferPointer
+    ) throws(ClientError) -> Int {
+        guard let reader, let base = buffer.baseAddress else { return 0 }
+        let count = reader(request, base.assumingMemoryBound(to: CChar.self), buffer.count)
         if count < 0 {
             failed = true
             throw .readFailed

@@ -74,7 +74,8 @@ struct MemberAttempt {
                     if client.answered(within: silentFor) { return true }
                     if case .success = client.probe(timeout: Milliseconds(live.pingTimeout)) { return true }
                     return false
-                })
+                },
+                bodyAhead: AJPAttempt.bodyPacketsAhead)
             // Read before the connection goes back to the pool (another thread may take it).
             let wireSent = lease.connection.bytesSent &- sentBefore
             let wireReceived = lease.connection.bytesReceived &- receivedBefore
@@ -88,7 +89,7 @@ struct MemberAttempt {
             case .completed(let reuse):
                 client.release(lease.connection, reusable: reuse && !httpd.disableReuse)
                 var result = Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
-                result.secretRejected = outcome.status == 403 && !reuse
+                result.secretRejected = outcome.status == 403 && !reuse && outcome.unaskedBodyPackets == 0
                 return counted(result)
             case .clientFailed:
                 client.discard(lease.connection, abort: Int(live.recoveryOptions) & RetryPolicy.closeBackendOnClientError != 0)

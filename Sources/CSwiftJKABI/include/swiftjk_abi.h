@@ -156,6 +156,10 @@ typedef struct sjk_request_host {
        transient buckets (no copy; the core filter sets aside only what it cannot write at
        once, as for ap_rwrite). 0, or -1 when the client is gone. */
     int (*write_many)(void *r, const sjk_slice *slices, int n);
+    /* Body bytes the client has already sent, without waiting (a non-blocking read down the
+       input filters): >0 bytes read, 0 none now (a failed read, which took nothing, included:
+       the next read_body reports it), <0 bytes were taken but could not be copied. */
+    long (*read_body_available)(void *r, char *buf, size_t len);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */
