@@ -270,6 +270,20 @@ def test_tls_facts_reach_tomcat():
     assert kv.get("attr.jakarta.servlet.request.X509Certificate.count") == "1", kv
 
 
+def test_upload_over_tls():
+    """A 2 MiB upload with a Content-Length through mod_ssl: the body packets the module sends
+    ahead of Tomcat's asks are read without waiting through mod_ssl's input filter."""
+    import hashlib
+    import os
+    body = os.urandom(2 * 1024 * 1024 + 123)
+    resp, _ = http.https_request("POST", "https://127.0.0.1:%d/post.jsp" % SSL_PORT, body=body,
+                                 headers={"Content-Type": "application/octet-stream"}, timeout=60)
+    assert resp.status == 200, resp
+    kv = resp.kv()
+    assert kv["length"] == str(len(body)), kv
+    assert kv["sha256"] == hashlib.sha256(body).hexdigest(), kv
+
+
 def test_plain_http_has_no_tls_facts():
     kv = http.get(HTTPD.url("/echo.jsp")).kv()
     assert kv["isSecure"] == "false" and kv["scheme"] == "http", kv
