@@ -209,6 +209,8 @@ BEHAVIOURS = {
     "cut_body": "SEND_HEADERS with Content-Length 100000, a body part, then close (a backend "
                 "dying in the middle of a download)",
     "reuse0": "a correct reply with END_RESPONSE reuse=0, connection left open",
+    "no_end": "SEND_HEADERS with a Content-Length and the whole body, then close without "
+              "END_RESPONSE (a backend dying between the body and its end)",
     "second_headers": "SEND_HEADERS, then a second SEND_HEADERS, END_RESPONSE",
     "second_headers_after_body": "SEND_HEADERS (chunked), a body part and a flush, then a "
                                  "second SEND_HEADERS, END_RESPONSE",
@@ -464,6 +466,12 @@ class FakeAJP:
             elif b == "cut_body":
                 conn.sendall(send_headers(200, headers=[("Content-Type", "text/plain"),
                                                         ("Content-Length", "100000")]) +
+                             body_chunk(PARTIAL_BODY))
+                time.sleep(0.005)
+                return
+            elif b == "no_end":
+                conn.sendall(send_headers(200, headers=[("Content-Type", "text/plain"),
+                                                        ("Content-Length", str(len(PARTIAL_BODY)))]) +
                              body_chunk(PARTIAL_BODY))
                 time.sleep(0.005)
                 return

@@ -48,6 +48,9 @@ EXPECTED = {
     "bad_magic": 502,
     "http": 502,                          # the port speaks HTTP
     "reuse0": 200,                        # fine, but the connection must not be reused
+    # The whole body (its Content-Length) arrived, then the backend closed before END_RESPONSE:
+    # the client has a complete response (SwiftJK flushes it when the last byte is written).
+    "no_end": 200,
     # Nothing of the first SEND_HEADERS reached the client when the second one arrives: a 502
     # is right; a visibly truncated 200 is tolerable. A complete-looking 200 is not.
     "second_headers": {502, "truncated:200"},
@@ -60,7 +63,7 @@ CAUSE = {
     "garbage": "AB", "half": "closed", "close": "closed", "never": "reply",
     "no_cpong": "CPONG", "big_chunk": "SEND_BODY_CHUNK", "big_chunk_after_headers": "SEND_BODY_CHUNK",
     "cut_body": "closed", "bad_magic": "0x1234", "http": "HTTP", "second_headers": "SEND_HEADERS",
-    "second_headers_after_body": "SEND_HEADERS", "refused": "refused",
+    "second_headers_after_body": "SEND_HEADERS", "refused": "refused", "no_end": "END_RESPONSE",
 }
 
 SLOW = {"never", "no_cpong"}          # ~50-110 ms per request: more clients in parallel

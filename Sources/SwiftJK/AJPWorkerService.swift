@@ -126,7 +126,12 @@ enum Outcomes {
                 return
             }
             if outcome.responseStarted {
-                if !httpd.responseCommitted {
+                if httpd.bodyComplete {
+                    // The client has the whole response (its Content-Length); only END_RESPONSE
+                    // is missing, so the client connection stays as it is.
+                    report.failureLine = "\(workerLabel) sent the whole response (\(outcome.bytesToClient) body bytes, its Content-Length) but broke off before END_RESPONSE (\(failure.description)); the client has the response"
+                    report.httpStatus = 0
+                } else if !httpd.responseCommitted {
                     report.failureLine = "\(workerLabel) broke off its response (\(failure.description)) before anything reached the client → 502"
                     report.httpStatus = 502
                 } else {

@@ -25,6 +25,11 @@ final class HttpdClient: ClientSide {
     var flushHeaders = false
     /// `JkOptions +DisableReuse`: close the backend connection after this request.
     var disableReuse = false
+    /// The response's Content-Length while its body is incomplete: the write that completes it
+    /// flushes (see `writeCompleted`).
+    private var bodyLength: Int64?
+    /// The whole body of a response with a Content-Length has been written (and flushed).
+    private(set) var bodyComplete = false
 
     init(request: UnsafeMutableRawPointer?, host: UnsafePointer<sjk_request_host>) {
         self.request = request
@@ -54,6 +59,8 @@ final class HttpdClient: ClientSide {
 
     func startResponse(_ headers: SendHeaders, payload: UnsafeRawBufferPointer) throws(ClientError) {
         status = headers.status
+        bodyLength = nil
+        bodyComplete = false
         guard let start = host.pointee.start_response, let base = payload.baseAddress else { return }
         let cBase = base.assumingMemoryBound(to: CChar.self)
         let total = headers.headerCount + extraHeaders.count
@@ -66,13 +73,18 @@ final class HttpdClient: ClientSide {
                     namePointer = UnsafeRawPointer(staticName.utf8Start).assumingMemoryBound(to: CChar.self)
                     if staticName.utf8CodeUnitCount == 10, let routeWatch, staticName.description == "Set-Cookie" {
                         routeWatch.saw(UnsafeRawBufferPointer(rebasing: payload[value]))
+                    } else if staticName.utf8CodeUnitCount == 14,
+                        AJPRequestHeader.matches(UnsafeRawBufferPointer(start: staticName.utf8Start, count: 14), "content-length")
+                    {
+                        bodyLength = ContentLength.parse(UnsafeRawBufferPointer(rebasing: payload[value]))
                     }
                 case .named(let range):
                     namePointer = UnsafePointer(cBase + range.lowerBound)
-                    if let routeWatch, range.count == 10,
-                        AJPRequestHeader.matches(UnsafeRawBufferPointer(rebasing: payload[range]), "set-cookie")
-                    {
+                    let nameBytes = UnsafeRawBufferPointer(rebasing: payload[range])
+                    if let routeWatch, range.count == 10, AJPRequestHeader.matches(nameBytes, "set-cookie") {
                         routeWatch.saw(UnsafeRawBufferPointer(rebasing: payload[value]))
+                    } else if range.count == 14, AJPRequestHeader.matches(nameBytes, "content-length") {
+                        bodyLength = ContentLength.parse(UnsafeRawBufferPointer(rebasing: payload[value]))
                     }
                 }
                 list[count] = sjk_header(name: namePointer, value: UnsafePointer(cBase + value.lowerBound))
@@ -113,7 +125,19 @@ final class HttpdClient: ClientSide {
             throw .aborted
         }
         bytesWritten += Int64(bytes.count)
-        if flushEveryPacket { try flush() }
+        if flushEveryPacket { try flush() } else { try writeCompleted() }
+    }
+
+    /// The write that completes a body of known length flushes it to the client at once
+    /// (docs/architecture.md §5.1): the client has its response while the exchange still waits
+    /// for END_RESPONSE, which Tomcat often sends in a second segment, and by the time the
+    /// flush is done that segment has usually arrived, so the wait for it rarely sleeps. The
+    /// bytes would have been written at the end of the request anyway: no extra system call.
+    private func writeCompleted() throws(ClientError) {
+        guard let bodyLength, bytesWritten >= bodyLength else { return }
+        self.bodyLength = nil
+        bodyComplete = true
+        try flush()
     }
 
     /// Chunks that arrived together: one pass down httpd's output filters (one `writev`) when
@@ -139,6 +163,7 @@ final class HttpdClient: ClientSide {
             throw .aborted
         }
         bytesWritten += Int64(total)
+        try writeCompleted()
     }
 
     func flush() throws(ClientError) {
@@ -188,6 +213,8 @@ final class HttpdClient: ClientSide {
         host.pointee.reset_response?(request)
         status = 0
         bytesWritten = 0
+        bodyLength = nil
+        bodyComplete = false
     }
 
     /// Makes httpd close the client connection instead of completing a broken response.
