@@ -35,6 +35,7 @@ UNSTRIPPED = ROOT / ".build" / "release" / "libmod_swiftjk.so"
 CONFIG = ("nullc", 25, True)  # bench's ★ cell: C null backends, ThreadsPerChild 25, secret on
 WARM_UP = 200  # GETs on a first connection: pools, caches and lazy start-up paths filled
 BASE = 50  # GETs on the measured connection in the shorter of the two runs
+HEADERS = {}  # sent with every GET (--cookie: a sticky session's cookie)
 
 
 def requests(port, count, deadline):
@@ -44,7 +45,7 @@ def requests(port, count, deadline):
         for _ in range(count):
             if time.monotonic() > deadline:
                 raise TimeoutError("instructions: requests took too long")
-            conn.request("GET", "/hello.jsp")
+            conn.request("GET", "/hello.jsp", headers=HEADERS)
             response = conn.getresponse()
             response.read()
             if response.status != 200:
@@ -128,8 +129,9 @@ def measure(label, so, backends, count, out_dir):
 
 def render(results, count):
     labels = list(results)
-    lines = ["Instructions per request (callgrind, `apache2 -X`, %d keep-alive GETs of /hello.jsp, "
-             "C null backends, secret on):" % count, "",
+    cookie = " with `Cookie: %s`" % HEADERS["Cookie"] if "Cookie" in HEADERS else ""
+    lines = ["Instructions per request (callgrind, `apache2 -X`, %d keep-alive GETs of /hello.jsp%s, "
+             "C null backends, secret on):" % (count, cookie), "",
              "| | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
     groups = {label: collections.Counter() for label in labels}
     for label in labels:
@@ -147,7 +149,11 @@ def main():
                         help="LABEL=PATH of a module to count (repeatable); default SwiftJK=%s" % UNSTRIPPED)
     parser.add_argument("--reference", default=bench.REFERENCE, help="Debian's mod_jk, or none")
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--cookie", help="a Cookie header for every GET, e.g. JSESSIONID=0123ABCD.n1 "
+                                         "(the lb members are n1 and n2): the sticky path")
     args = parser.parse_args()
+    if args.cookie:
+        HEADERS["Cookie"] = args.cookie
     for tool in ("valgrind", "callgrind_annotate", "cc"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             sys.exit("instructions: %s is missing (apt-get install valgrind)" % tool)

@@ -30,6 +30,9 @@ from harness import procs  # noqa: E402
 
 ROOT = bench.ROOT
 UNSTRIPPED = ROOT / ".build" / "release" / "libmod_swiftjk.so"
+# What wrk asks for: the tiny JSP, or (--workload sticky) the session counter with one session's
+# cookie on every request, so every request is routed by its jvmRoute.
+LOAD = {"path": "/hello.jsp", "cookie": None}
 
 
 def perf_shares(httpd, connections, seconds, out_dir, label):
@@ -39,7 +42,7 @@ def perf_shares(httpd, connections, seconds, out_dir, label):
     perf = subprocess.Popen(["perf", "record", "-F", "2999", "-o", str(data), "-p", pids],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    result = bench.wrk(httpd.url("/hello.jsp"), connections, seconds, "")
+    result = bench.wrk(httpd.url(LOAD["path"]), connections, seconds, "", LOAD["cookie"])
     perf.send_signal(2)
     perf.wait(timeout=60)
     by_dso = report(data, "dso")
@@ -65,7 +68,7 @@ def syscalls(httpd, connections, seconds):
         args += ["-p", str(pid)]
     tracer = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
-    result = bench.wrk(httpd.url("/hello.jsp"), connections, seconds, "")
+    result = bench.wrk(httpd.url(LOAD["path"]), connections, seconds, "", LOAD["cookie"])
     tracer.send_signal(2)
     _, err = tracer.communicate(timeout=60)
     calls = {}
@@ -101,7 +104,7 @@ def context_switches(httpd, connections, seconds):
     A thread that exits during the run loses its counts, so the children must live through it."""
     pids = [httpd.pid] + httpd.children()
     before = switches_of(pids)
-    result = bench.wrk(httpd.url("/hello.jsp"), connections, seconds, "")
+    result = bench.wrk(httpd.url(LOAD["path"]), connections, seconds, "", LOAD["cookie"])
     after = switches_of(pids)
     requests = max(1, result["requests"])
     return ((after[0] - before[0]) / requests, (after[1] - before[1]) / requests)
@@ -117,7 +120,7 @@ def futex_callers(httpd, connections, seconds, out_dir, label):
     perf = subprocess.Popen(["perf", "record", "-e", "syscalls:sys_enter_futex", "--call-graph", "dwarf,8192",
                              "-o", str(data), "-p", pids], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    result = bench.wrk(httpd.url("/hello.jsp"), connections, seconds, "")
+    result = bench.wrk(httpd.url(LOAD["path"]), connections, seconds, "", LOAD["cookie"])
     perf.send_signal(2)
     perf.wait(timeout=120)
     out = subprocess.run(["perf", "script", "-i", str(data), "-F", "ip,sym,dso"], capture_output=True,
@@ -168,7 +171,9 @@ def main():
     parser.add_argument("--threads", type=int, default=25, help="ThreadsPerChild (25 = ★)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16 = ★)")
     parser.add_argument("--backend", choices=("nullc", "tomcat"), default="nullc",
-                        help="two C null AJP containers (the default) or two Tomcats (tiny JSP)")
+                        help="two C null AJP containers (the default) or two Tomcats")
+    parser.add_argument("--workload", choices=("hello", "sticky"), default="hello",
+                        help="the tiny JSP (the default) or, with --backend tomcat, the sticky-session counter")
     parser.add_argument("--tomcat-warmup", type=int, default=20,
                         help="seconds of load through each httpd before measuring, to settle the JIT")
     args = parser.parse_args()
@@ -202,10 +207,13 @@ def main():
             fixtures.append(httpd)
             servers[label] = httpd
         warmup = args.tomcat_warmup if args.backend == "tomcat" else 3
+        if args.workload == "sticky":
+            set_cookie = bench.http.get(servers["SwiftJK"].url("/counter.jsp")).header("Set-Cookie") or ""
+            LOAD.update(path="/counter.jsp", cookie=set_cookie.split(";", 1)[0] or None)
         for label in bench.LABELS:
-            bench.measure(servers[label], "hello", args.connections, warmup)
+            bench.measure(servers[label], args.workload, args.connections, warmup, LOAD["cookie"])
         for label in bench.LABELS:
-            plain = bench.measure(servers[label], "hello", args.connections, args.seconds)
+            plain = bench.measure(servers[label], args.workload, args.connections, args.seconds, LOAD["cookie"])
             plain["switches"] = context_switches(servers[label], args.connections, args.seconds)
             load, by_dso, by_symbol = perf_shares(servers[label], args.connections, args.seconds, bench.rundir.run_dir(), label)
             calls, requests = syscalls(servers[label], args.connections, args.seconds)
@@ -225,7 +233,7 @@ def main():
     name = "profile.md" if (args.threads, args.connections) == (25, 16) else "profile-t%d-c%d.md" % (
         args.threads, args.connections)
     if args.backend == "tomcat":
-        name = name.replace("profile", "profile-tomcat")
+        name = name.replace("profile", "profile-tomcat" + ("-sticky" if args.workload == "sticky" else ""))
     (out_dir / name).write_text(markdown + "\n")
 
 

@@ -83,7 +83,7 @@ extension Balancer {
     func bestByDomain<R>(_ domain: Substring, _ view: MemberView<R>) -> Int? {
         guard !domain.isEmpty else { return nil }
         var candidate: Int?
-        for index in members.indices where !members[index].domain.isEmpty && members[index].domain.utf8.elementsEqual(domain.utf8) {
+        for index in members.indices where !members[index].domain.isEmpty && UTF8Bytes.equal(members[index].domain[...], domain) {
             guard view.isUsable(index) else { continue }
             if let current = candidate {
                 let distance = members[index].distance

@@ -182,9 +182,11 @@ public struct Balancer: Sendable {
     }
 
     /// The member whose route is exactly `route` (byte comparison, as mod_jk's strcmp).
-    public func index(ofRoute route: some StringProtocol) -> Int? {
-        members.firstIndex { $0.route.utf8.elementsEqual(route.utf8) }
+    public func index(ofRoute route: Substring) -> Int? {
+        members.firstIndex { UTF8Bytes.equal($0.route[...], route) }
     }
+
+    public func index(ofRoute route: String) -> Int? { index(ofRoute: route[...]) }
 }
 
 /// What one request has learned about members so far (mod_jk's per-endpoint `states[]`):

@@ -22,10 +22,12 @@ public struct SessionIdentifiers: Equatable, Sendable {
     /// `JSESSIONID=.`) is no route: such a request is balanced like a new session, and is not
     /// reported as a jvmRoute that matches no member.
     public static func route(of id: Substring) -> Substring? {
-        // Byte search: Character iteration would run grapheme breaking on every id.
-        guard let dot = id.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
-        let route = id[id.utf8.index(after: dot)...]
-        return route.isEmpty ? nil : route
+        // Over the bytes in place: Character iteration would run grapheme breaking on every id,
+        // and `utf8.firstIndex(of:)` cost ~125 instructions a byte (UTF8Bytes).
+        guard let dot = UTF8Bytes.offset(of: UInt8(ascii: "."), in: id) else { return nil }
+        let count = id.utf8.count
+        guard dot + 1 < count else { return nil }
+        return UTF8Bytes.slice(id, (dot + 1)..<count)
     }
 
     public var routes: [Substring] { ids.compactMap(Self.route(of:)) }
@@ -49,9 +51,14 @@ public enum SessionRouteExtractor {
         }
         // An empty id (`JSESSIONID=;`, an empty path parameter) is ignored: the cookies are
         // tried next, and a request with none is balanced like a new session.
-        var ids: [Substring] = []
-        for header in cookieHeaders { ids.append(contentsOf: cookies(in: header, name: sessionCookie)) }
-        ids.removeAll { $0.isEmpty }
+        var ids: [Substring]
+        if cookieHeaders.count == 1 {
+            ids = cookies(in: cookieHeaders[0], name: sessionCookie)
+        } else {
+            ids = []
+            for header in cookieHeaders { ids.append(contentsOf: cookies(in: header, name: sessionCookie)) }
+        }
+        if ids.contains(where: { $0.isEmpty }) { ids.removeAll { $0.isEmpty } }
         guard !ids.isEmpty else { return nil }
         return SessionIdentifiers(ids: ids, source: .cookie)
     }
@@ -63,7 +70,7 @@ public enum SessionRouteExtractor {
     static func pathParameter(in uri: Substring, name: String) -> Substring? {
         var name = name
         let range: Range<Int>? = name.withUTF8 { needle in
-            withBytes(uri) { bytes -> Range<Int>? in
+            UTF8Bytes.with(uri) { bytes -> Range<Int>? in
                 var index = 0
                 while let found = find(needle, in: bytes, from: index) {
                     let after = found + needle.count
@@ -81,16 +88,16 @@ public enum SessionRouteExtractor {
                 return nil
             }
         }
-        return range.map { slice(uri, $0) }
+        return range.map { UTF8Bytes.slice(uri, $0) }
     }
 
     /// `get_cookie`: every cookie whose name is exactly `name` (case-sensitive), preceded by the
     /// start, `;`, `,` or a space; the value ends at `;` or `,`; surrounding quotes are removed.
     static func cookies(in header: Substring, name: String) -> [Substring] {
         var name = name
-        let ranges: [Range<Int>] = name.withUTF8 { needle in
-            withBytes(header) { bytes -> [Range<Int>] in
-                var found: [Range<Int>] = []
+        return name.withUTF8 { needle in
+            UTF8Bytes.with(header) { bytes -> [Substring] in
+                var found: [Substring] = []
                 var index = 0
                 while let match = find(needle, in: bytes, from: index) {
                     index = match + 1
@@ -113,18 +120,11 @@ public enum SessionRouteExtractor {
                         start += 1
                         end -= 1
                     }
-                    found.append(start..<end)
+                    found.append(UTF8Bytes.slice(header, start..<end))
                 }
                 return found
             }
         }
-        return ranges.map { slice(header, $0) }
-    }
-
-    /// `body` over the UTF-8 bytes of `text`, in place for a native string (a copy otherwise).
-    static func withBytes<R>(_ text: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        return Array(text.utf8).withUnsafeBufferPointer(body)
     }
 
     /// The first offset of `needle` in `bytes` at or after `start`.
@@ -141,13 +141,6 @@ public enum SessionRouteExtractor {
             index += 1
         }
         return nil
-    }
-
-    /// `text[range]` for a range of UTF-8 offsets (on ASCII delimiters, so scalar-aligned).
-    static func slice(_ text: Substring, _ range: Range<Int>) -> Substring {
-        let utf8 = text.utf8
-        let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
-        return text[start..<utf8.index(start, offsetBy: range.count)]
     }
 }
 

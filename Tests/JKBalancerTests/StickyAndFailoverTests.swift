@@ -27,6 +27,17 @@ struct StickyAndFailoverTests {
         #expect(SessionIdentifiers.route(of: ".") == nil)
     }
 
+    /// The byte search works on offsets within the slice, not within the string it came from.
+    @Test func routeOfASliceAndOfNonASCIIText() {
+        let parts = "x.y;9C95.was1;é9.wäs2".split(separator: ";")
+        #expect(SessionIdentifiers.route(of: parts[1]) == "was1")
+        #expect(SessionIdentifiers.route(of: parts[2]) == "wäs2")
+        #expect(Self.twoNodes.index(ofRoute: "a,was2".split(separator: ",")[1]) == 1)
+        #expect(Self.twoNodes.index(ofRoute: "was") == nil)
+        #expect(Self.twoNodes.index(ofRoute: "was22") == nil)
+        #expect(Self.twoNodes.index(ofRoute: "was1") == 0)
+    }
+
     @Test func stickyToItsRoute() {
         let runtime = Self.twoNodes.initialRuntime()
         let choice = Self.choose(Self.twoNodes, runtime, ids: ["ABC.was2"])
