@@ -58,7 +58,7 @@ public enum SessionRouteExtractor {
             ids = []
             for header in cookieHeaders { ids.append(contentsOf: cookies(in: header, name: sessionCookie)) }
         }
-        if ids.contains(where: { $0.isEmpty }) { ids.removeAll { $0.isEmpty } }
+        ids.removeAll { $0.isEmpty }
         guard !ids.isEmpty else { return nil }
         return SessionIdentifiers(ids: ids, source: .cookie)
     }

@@ -3,7 +3,7 @@
 /// The generic `Collection` algorithms over `Substring.UTF8View` (`firstIndex(of:)`,
 /// `elementsEqual`) step index by index with bounds and alignment checks: ~125 instructions a
 /// byte. On the sticky path a session id of 32 hex digits and a route was searched for its dot
-/// four or five times a request, 4,400 instructions in all (callgrind, a quarter of the module's
+/// four or five times a request, 4,400 instructions in all (callgrind, a sixth of the module's
 /// whole request); over the contiguous bytes the same search is a few instructions a byte
 /// (docs/architecture.md §5.1).
 enum UTF8Bytes {
