@@ -84,8 +84,10 @@ def syscalls(httpd, connections, seconds):
 
 
 def switches_of(pids):
-    """Voluntary and involuntary context switches of every thread of the given processes."""
-    total = [0, 0]
+    """Per thread of the given processes, summed: voluntary and involuntary context switches, and
+    from /proc schedstat the ns spent running, the ns spent runnable but waiting for a CPU, and
+    the number of times a CPU was given."""
+    total = [0, 0, 0, 0, 0]
     for pid in pids:
         for task in pathlib.Path("/proc/%d/task" % pid).glob("*"):
             try:
@@ -94,20 +96,26 @@ def switches_of(pids):
                         total[0] += int(line.split()[1])
                     elif line.startswith("nonvoluntary_ctxt_switches:"):
                         total[1] += int(line.split()[1])
-            except OSError:
+                for index, value in enumerate((task / "schedstat").read_text().split()[:3]):
+                    total[2 + index] += int(value)
+            except (OSError, ValueError):
                 continue
     return total
 
 
 def context_switches(httpd, connections, seconds):
-    """(voluntary, involuntary) context switches of httpd's threads per request, without a tracer.
+    """Per request, without a tracer: httpd's threads' (voluntary, involuntary) context switches,
+    times given a CPU, and µs waited runnable for one. At saturation the run-queue wait is most
+    of a request's latency, so these say where the closed-loop tail comes from (docs §5.1).
     A thread that exits during the run loses its counts, so the children must live through it."""
     pids = [httpd.pid] + httpd.children()
     before = switches_of(pids)
     result = bench.wrk(httpd.url(LOAD["path"]), connections, seconds, "", LOAD["cookie"])
     after = switches_of(pids)
     requests = max(1, result["requests"])
-    return ((after[0] - before[0]) / requests, (after[1] - before[1]) / requests)
+    delta = [b - a for a, b in zip(before, after)]
+    return {"voluntary": delta[0] / requests, "involuntary": delta[1] / requests,
+            "scheduled": delta[4] / requests, "wait_us": delta[3] / 1e3 / requests}
 
 
 LIBC_FRAMES = re.compile(r"\((/[^)]*/)?(libc\.so|libpthread|ld-linux|\[kernel|\[vdso|\[unknown|inlined)")
@@ -243,8 +251,15 @@ def render(results):
     lines.append("| req/s (no tracer) | %.0f | %.0f |" % (plain["mod_jk"]["rps"], plain["SwiftJK"]["rps"]))
     lines.append("| httpd CPU µs per request | %.1f | %.1f |" % (
         plain["mod_jk"]["httpd_cpu_us_per_req"], plain["SwiftJK"]["httpd_cpu_us_per_req"]))
+    switches = {label: plain[label]["switches"] for label in bench.LABELS}
     lines.append("| context switches per request, voluntary / involuntary | %.2f / %.2f | %.2f / %.2f |" % (
-        plain["mod_jk"]["switches"] + plain["SwiftJK"]["switches"]))
+        switches["mod_jk"]["voluntary"], switches["mod_jk"]["involuntary"],
+        switches["SwiftJK"]["voluntary"], switches["SwiftJK"]["involuntary"]))
+    lines.append("| times httpd's threads got a CPU per request | %.2f | %.2f |" % (
+        switches["mod_jk"]["scheduled"], switches["SwiftJK"]["scheduled"]))
+    lines.append("| run-queue wait per request, all httpd threads: µs (µs each time) | %.0f (%.0f) | %.0f (%.0f) |" % tuple(
+        value for label in bench.LABELS for value in (
+            switches[label]["wait_us"], switches[label]["wait_us"] / max(switches[label]["scheduled"], 1e-9))))
     groups = {label: group(results[label]["dso"]) for label in bench.LABELS}
     keys = sorted(set(groups["mod_jk"]) | set(groups["SwiftJK"]), key=lambda k: -groups["SwiftJK"].get(k, 0))
     for key in keys:
