@@ -180,8 +180,9 @@ def main():
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16 = ★)")
     parser.add_argument("--backend", choices=("nullc", "tomcat"), default="nullc",
                         help="two C null AJP containers (the default) or two Tomcats")
-    parser.add_argument("--workload", choices=("hello", "sticky"), default="hello",
-                        help="the tiny JSP (the default) or, with --backend tomcat, the sticky-session counter")
+    parser.add_argument("--workload", choices=("hello", "sticky", "64k"), default="hello",
+                        help="the tiny JSP (the default) or, with --backend tomcat, the sticky-session counter or "
+                             "a 64 KiB response")
     parser.add_argument("--tomcat-warmup", type=int, default=20,
                         help="seconds of load through each httpd before measuring, to settle the JIT")
     args = parser.parse_args()
@@ -218,6 +219,8 @@ def main():
         if args.workload == "sticky":
             set_cookie = bench.http.get(servers["SwiftJK"].url("/counter.jsp")).header("Set-Cookie") or ""
             LOAD.update(path="/counter.jsp", cookie=set_cookie.split(";", 1)[0] or None)
+        elif args.workload == "64k":
+            LOAD.update(path=bench.WORKLOADS["64k"][0])
         for label in bench.LABELS:
             bench.measure(servers[label], args.workload, args.connections, warmup, LOAD["cookie"])
         for label in bench.LABELS:
@@ -241,7 +244,7 @@ def main():
     name = "profile.md" if (args.threads, args.connections) == (25, 16) else "profile-t%d-c%d.md" % (
         args.threads, args.connections)
     if args.backend == "tomcat":
-        name = name.replace("profile", "profile-tomcat" + ("-sticky" if args.workload == "sticky" else ""))
+        name = name.replace("profile", "profile-tomcat" + ("" if args.workload == "hello" else "-" + args.workload))
     (out_dir / name).write_text(markdown + "\n")
 
 
