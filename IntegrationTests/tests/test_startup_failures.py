@@ -1,4 +1,5 @@
-"""A log or shared-memory file that cannot be created stops `apache2 -k start` itself, with a
+"""A log or shared-memory file that cannot be created (a missing directory, a log path that is a
+directory, a piped log whose program cannot run) stops `apache2 -k start` itself, with a
 non-zero status and the reason on the terminal, as with mod_jk (docs/architecture.md §4.3).
 
 SwiftJK opens these files in post_config, which does nothing on httpd's first pass (the module is
@@ -54,3 +55,24 @@ def test_missing_shm_directory_fails_the_start():
     assert rc != 0 and not running, (rc, running, out)
     if not is_reference():
         assert "JkShmFile" in out and "'/nonexistent-dir' does not exist" in out, out
+
+
+def test_log_file_that_is_a_directory_fails_the_start():
+    rc, out, running = start_fails("logisdir", "JkLogFile logs")
+    assert rc != 0 and not running, (rc, running, out)
+    if not is_reference():
+        assert "JkLogFile: cannot open" in out and "it is a directory" in out and "httpd.conf:" in out, out
+
+
+def test_piped_log_whose_program_cannot_run_fails_the_start():
+    rc, out, running = start_fails("badpipe", 'JkLogFile "|/nonexistent/rotatelogs logs/jk.%Y 86400"')
+    assert rc != 0 and not running, (rc, running, out)
+    if not is_reference():
+        assert "cannot run '/nonexistent/rotatelogs'" in out, out
+
+
+def test_piped_log_without_a_program_fails_the_start():
+    rc, out, running = start_fails("emptypipe", 'JkLogFile "|"')
+    assert rc != 0 and not running, (rc, running, out)
+    if not is_reference():
+        assert "no program to run" in out, out

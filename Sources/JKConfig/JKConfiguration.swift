@@ -13,6 +13,8 @@ public struct ServerSettings: Sendable {
     public var mountCopy: MountCopy
     public var autoAlias: String?
     public var logFile: String?
+    /// Where that `JkLogFile` was written (nil for the default).
+    public var logFileLocation: SourceLocation?
     public var logLevel: LogLevel
     public var logStampFormat: String
     public var requestLogFormat: String?
@@ -105,6 +107,7 @@ public struct JKConfiguration: Sendable {
                     mountCopy: isMain ? (main.mountCopy ?? .off) : copy,
                     autoAlias: own.autoAlias ?? (inherit ? main.autoAlias : nil),
                     logFile: own.logFile ?? main.logFile,
+                    logFileLocation: own.logFile != nil ? own.logFileLocation : main.logFileLocation,
                     logLevel: own.logLevel ?? main.logLevel ?? .info,
                     logStampFormat: own.logStampFormat ?? main.logStampFormat ?? defaultStampFormat,
                     requestLogFormat: own.requestLogFormat ?? main.requestLogFormat,
@@ -143,8 +146,19 @@ public struct JKConfiguration: Sendable {
         var reported = Set<String>()
         for server in servers {
             for rule in server.mounts.rules where rule.worker != "*" {
+                diagnostics += activationDiagnostics(rule)
                 let key = "\(rule.worker)@\(rule.location?.description ?? "")"
                 guard reported.insert(key).inserted else { continue }
+                if rule.isExclusion {
+                    // An exclusion cancels mounts of its own worker only: naming an unknown one
+                    // excludes nothing.
+                    if workers.workers[rule.worker] == nil {
+                        let hint = Suggestions.nearest(to: rule.worker, in: workers.list).map { " — did you mean \($0)?" } ?? ""
+                        diagnostics.append(
+                            .warning("unmount '\(rule.pattern)' names worker '\(rule.worker)', which is not defined: it excludes nothing, so what it matches still goes to the workers mounted there (as mod_jk does)\(hint)", at: rule.location))
+                    }
+                    continue
+                }
                 if workers.workers[rule.worker] == nil && workers.unlisted.contains(rule.worker) {
                     diagnostics.append(
                         .warning("mount '\(rule.pattern)' names worker '\(rule.worker)', which is defined but not in worker.list; such requests are answered 500 (as mod_jk does) — add it to worker.list", at: rule.location))
@@ -156,6 +170,27 @@ public struct JKConfiguration: Sendable {
                     diagnostics.append(
                         .warning("mount '\(rule.pattern)' names worker '\(rule.worker)', which is defined but not in worker.list; such requests are answered 500 (as mod_jk does) — add it to worker.list", at: rule.location))
                 }
+            }
+        }
+        return diagnostics
+    }
+
+    /// A mount's `active=`/`disabled=`/`stopped=` lists: they apply to members of an lb worker,
+    /// so mod_jk ignores them (with a warning) on other workers and for names that are no member.
+    func activationDiagnostics(_ rule: MountRule) -> [ConfigDiagnostic] {
+        let lists = [("active", rule.extensions.active), ("disabled", rule.extensions.disabled), ("stopped", rule.extensions.stopped)]
+            .filter { !$0.1.isEmpty }
+        guard !lists.isEmpty, let worker = workers.workers[rule.worker] else { return [] }
+        guard case .lb(let lb) = worker.kind else {
+            let names = lists.map { "\($0.0)=" }.joined(separator: ", ")
+            return [.warning("mount '\(rule.pattern)' sets \(names) for worker '\(rule.worker)', which is not a load balancer (\(worker.typeName)); ignored (as mod_jk does)", at: rule.location)]
+        }
+        var diagnostics: [ConfigDiagnostic] = []
+        for (name, members) in lists {
+            for member in members where !lb.members.contains(member) {
+                let hint = Suggestions.nearest(to: member, in: lb.members).map { " — did you mean \($0)?" } ?? ""
+                diagnostics.append(
+                    .warning("mount '\(rule.pattern)': '\(member)' in \(name)= is not a member of load balancer '\(rule.worker)'\(hint); ignored (as mod_jk does)", at: rule.location))
             }
         }
         return diagnostics
@@ -175,6 +210,10 @@ public enum MountFileParser {
             let trimmed = PropertiesLexer.trim(line)
             guard !trimmed.isEmpty else { continue }
             let location = SourceLocation(file: file, line: number)
+            guard !ConfigText.hasInvalidUTF8(trimmed) else {
+                diagnostics.append(.error(ConfigText.notUTF8("the line"), at: location))
+                continue
+            }
             guard let equals = trimmed.firstIndex(of: "=") else {
                 diagnostics.append(.error("'\(trimmed)' is not a 'pattern=worker' line", at: location))
                 continue

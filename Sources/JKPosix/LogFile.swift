@@ -148,11 +148,27 @@ public enum Files {
     }
 }
 
-/// Path queries for translate_name.
+/// Path queries for translate_name and the start-up checks.
 public enum Paths {
     public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else { return false }
         return (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Why `path` cannot be opened for appending (creating it, as `LogFile` does), or nil when
+    /// it can. A file it had to create stays: the real pass would create it anyway.
+    public static func appendProblem(_ path: String) -> String? {
+        if isDirectory(path) { return "it is a directory" }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        _ = close(fd)
+        return nil
+    }
+
+    /// Why `path` cannot be executed (httpd's piped-log check, `access(X_OK)`), or nil.
+    public static func executeProblem(_ path: String) -> String? {
+        if isDirectory(path) { return "it is a directory" }
+        return access(path, X_OK) == 0 ? nil : String(cString: strerror(errno))
     }
 }

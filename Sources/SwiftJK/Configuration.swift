@@ -168,11 +168,18 @@ final class Configuration: @unchecked Sendable {
         var seen = Set<String>()
         for server in jk.servers {
             let configured = logFile(of: server)
-            guard !configured.hasPrefix("|"), seen.insert(configured).inserted else { continue }
+            guard seen.insert(configured).inserted else { continue }
+            let at = server.logFileLocation.map { "\($0): " } ?? ""
+            if configured.hasPrefix("|") {
+                if let problem = Self.pipedLogProblem(configured) { problems.append("\(at)JkLogFile \(problem)") }
+                continue
+            }
             let path = startup.resolve(configured)
             let directory = Self.directory(of: path)
             if !Paths.isDirectory(directory) {
-                problems.append("JkLogFile: cannot open '\(path)': the directory '\(directory)' does not exist")
+                problems.append("\(at)JkLogFile: cannot open '\(path)': the directory '\(directory)' does not exist")
+            } else if let problem = Paths.appendProblem(path) {
+                problems.append("\(at)JkLogFile: cannot open '\(path)' for appending: \(problem)")
             }
         }
         if needsSharedMemory {
@@ -182,6 +189,20 @@ final class Configuration: @unchecked Sendable {
             }
         }
         return problems
+    }
+
+    /// What would stop httpd from starting the piped log `configured` ("|program args", "||…",
+    /// or "|$shell command"), checked the way httpd does before it forks: a program run without
+    /// a shell must be executable (`access(X_OK)`); a shell command cannot be checked here.
+    static func pipedLogProblem(_ configured: String) -> String? {
+        var command = Substring(configured.dropFirst())
+        if command.hasPrefix("|") { command = command.dropFirst() }
+        if command.hasPrefix("$") { return command.dropFirst().contains(where: { $0 != " " }) ? nil : "'\(configured)': no command to run" }
+        guard let program = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else {
+            return "'\(configured)': no program to run"
+        }
+        guard let problem = Paths.executeProblem(String(program)) else { return nil }
+        return "'\(configured)': cannot run '\(program)': \(problem)"
     }
 
     static func directory(of path: String) -> String {

@@ -40,6 +40,8 @@ struct BrokenFilesTests {
         Case(name: "typo connection pool", text: "worker.list=a\nworker.a.connection_pool_szie=5\n", line: 2, message: "did you mean connection_pool_size?"),
         Case(name: "typo socket timeout", text: "worker.list=a\nworker.a.socket_timout=5\n", line: 2, message: "did you mean socket_timeout?"),
         Case(name: "empty name", text: "worker.list=a\n=value\n", line: 2, message: "no property name"),
+        Case(name: "Latin-1 byte in a secret", text: "# r\u{FFFD}sum\u{FFFD}\nworker.list=a\nworker.a.secret=s\u{FFFD}cret\n", line: 3,
+             message: "'worker.a.secret' holds bytes that are not UTF-8"),
         Case(name: "recovery options", text: "worker.list=a\nworker.a.recovery_options=99\n", line: 2, message: "worker.a.recovery_options='99'"),
     ]
 

@@ -161,6 +161,35 @@ struct WorkersPropertiesTests {
         #expect(model.worker(named: "b")?.ajp?.route == "node-b")
     }
 
+    @Test func aDeprecatedNameBesideItsCurrentNameIsIgnoredAsInModJk() {
+        // mod_jk reads balance_workers (route, activation) first and the old name only when the
+        // new one is absent, whatever the order of the lines.
+        let (model, diagnostics) = Self.build("""
+            worker.list=lb
+            worker.lb.type=lb
+            worker.lb.balanced_workers=a
+            worker.lb.balance_workers=b
+            worker.b.jvm_route=old
+            worker.b.route=new
+            worker.b.activation=S
+            worker.b.disabled=true
+            """)
+        #expect(!diagnostics.hasErrors)
+        #expect(model.worker(named: "lb")?.loadBalancer?.members == ["b"])
+        #expect(model.worker(named: "b")?.ajp?.route == "new")
+        #expect(model.worker(named: "b")?.ajp?.activation == .stopped)
+        let ignored = diagnostics.warnings.filter { $0.message.contains("is ignored:") }
+        #expect(ignored.count == 3, "\(diagnostics.map(\.description))")
+        #expect(ignored.first?.location?.line == 3)
+    }
+
+    @Test func bytesThatAreNotUTF8OnlyMatterWhereAWorkerUsesThem() {
+        let (_, fine) = Self.build("# Konfiguration f\u{FFFD}r Tomcat\nnotes.owner=J\u{FFFD}rg\nworker.list=a\nworker.a.host=localhost\n")
+        #expect(!fine.hasErrors, "\(fine.map(\.description))")
+        let (_, used) = Self.build("my.route=n\u{FFFD}ud\nworker.list=a\nworker.a.route=$(my.route)\n")
+        #expect(used.errors.map(\.location?.line) == [3], "\(used.map(\.description))")
+    }
+
     @Test func duplicateUniqueKeyWarnsAndTheLastWins() {
         let (model, diagnostics) = Self.build("worker.list=w\nworker.w.port=8009\nworker.w.port=8010\n")
         #expect(model.worker(named: "w")?.ajp?.port == 8010)

@@ -38,6 +38,10 @@ public enum DirectiveParser {
                 }
                 seen[directive.name] = at
             }
+            if args.contains(where: ConfigText.hasInvalidUTF8) {
+                error(ConfigText.notUTF8("an argument"))
+                continue
+            }
             if directive.section != nil && directive.name != "JkMount" && directive.name != "JkUnMount" {
                 error("not allowed inside <Location> or <Directory>")
                 continue

@@ -24,6 +24,9 @@ public struct WorkerProperties: Sendable {
     public static func collect(_ lines: [PropertyLine]) -> (WorkerProperties, [ConfigDiagnostic]) {
         var result = WorkerProperties()
         var diagnostics: [ConfigDiagnostic] = []
+        // Values given under a deprecated name: they count only where the current name is not
+        // set anywhere, as in mod_jk (which reads the current name first).
+        var deprecated: [(worker: String, attribute: String, key: String, value: PropertyValue, kind: PropertySpec.Kind)] = []
         for line in lines {
             guard line.key.hasPrefix("worker.") else {
                 // A variable definition (for $(NAME)), as in mod_jk; a near-miss of "worker."
@@ -53,7 +56,7 @@ public struct WorkerProperties: Sendable {
                 continue
             }
             let worker = String(rest[..<dot])
-            var attribute = String(rest[rest.index(after: dot)...])
+            let attribute = String(rest[rest.index(after: dot)...])
             var value = line.value
             guard isValidWorkerName(worker) else {
                 diagnostics.append(
@@ -65,7 +68,7 @@ public struct WorkerProperties: Sendable {
                 diagnostics.append(.error("unknown property '\(attribute)' in '\(line.key)'\(hint)", at: line.location))
                 continue
             }
-            var kind = entry.kind
+            let kind = entry.kind
             switch entry.kind {
             case .deprecated(let replacement, let mapped):
                 diagnostics.append(
@@ -75,8 +78,13 @@ public struct WorkerProperties: Sendable {
                     guard ValueParsing.boolean(value) == true else { continue }
                     value = mapped
                 }
-                attribute = replacement
-                kind = PropertySpec.attributes[replacement]?.kind ?? .unique
+                if result.workers[worker] == nil {
+                    result.workers[worker] = [:]
+                    result.order.append(worker)
+                }
+                deprecated.append((worker, replacement, line.key, PropertyValue(value, at: line.location),
+                                   PropertySpec.attributes[replacement]?.kind ?? .unique))
+                continue
             case .obsolete:
                 let why = line.key.hasSuffix(".secretkey") || line.key.hasSuffix(".secret_key")
                     ? ": it is mod_jk's ajp14 login key, and SwiftJK speaks ajp13 only. The AJP secret Tomcat checks is worker.\(worker).secret"
@@ -94,6 +102,20 @@ public struct WorkerProperties: Sendable {
             result.workers[worker]?[attribute] = merge(
                 previous, PropertyValue(value, at: line.location), kind: kind, key: "worker.\(worker).\(attribute)",
                 diagnostics: &diagnostics)
+        }
+        var fromDeprecated: [String: [String: PropertyValue]] = [:]
+        for entry in deprecated {
+            if let current = result.workers[entry.worker]?[entry.attribute] {
+                diagnostics.append(
+                    .warning("'\(entry.key)' is ignored: 'worker.\(entry.worker).\(entry.attribute)' is set (at \(current.location)), as in mod_jk", at: entry.value.location))
+                continue
+            }
+            fromDeprecated[entry.worker, default: [:]][entry.attribute] = merge(
+                fromDeprecated[entry.worker]?[entry.attribute], entry.value, kind: entry.kind,
+                key: "worker.\(entry.worker).\(entry.attribute)", diagnostics: &diagnostics)
+        }
+        for (worker, attributes) in fromDeprecated {
+            for (attribute, value) in attributes { result.workers[worker]?[attribute] = value }
         }
         return (result, diagnostics)
     }

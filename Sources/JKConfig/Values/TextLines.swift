@@ -16,3 +16,22 @@ public enum TextLines {
         }
     }
 }
+
+/// Configuration text that was not UTF-8.
+///
+/// Files and directive arguments reach the parsers as Swift strings, decoded as UTF-8 with every
+/// invalid byte replaced by U+FFFD (a file saved as Latin-1 or Windows-1252 with an "é" in it).
+/// mod_jk passes such bytes on unchanged: a secret, a route or a mount pattern then means
+/// something different in SwiftJK (Tomcat refuses the secret, the pattern never matches). So a
+/// replaced byte outside a comment is an error that says how to fix the file, never a value
+/// silently changed (README, "Where SwiftJK differs from mod_jk on purpose").
+public enum ConfigText {
+    public static func hasInvalidUTF8<S: StringProtocol>(_ text: S) -> Bool {
+        text.unicodeScalars.contains("\u{FFFD}")
+    }
+
+    /// The message, for `what` ("'worker.a.secret'", "the pattern", …).
+    public static func notUTF8(_ what: String) -> String {
+        "\(what) holds bytes that are not UTF-8 (shown as '\u{FFFD}'; a file saved as Latin-1 or Windows-1252?): SwiftJK reads configuration as UTF-8, and the value would not mean what mod_jk makes of those bytes — save the file as UTF-8"
+    }
+}
