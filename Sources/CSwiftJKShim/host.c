@@ -79,10 +79,10 @@ static int host_start_response(void *rv, int status, const char *reason,
                 apr_table_set(r->headers_out, name, value);
         }
         else if (!strcasecmp(name, "Last-Modified")) {
-            /* Let httpd's conditional GET logic see it (mod_jk does the same). */
+            /* As mod_jk and mod_cgi: httpd's conditional GET logic sees it, and httpd writes
+               it (a date in the future becomes now, one it cannot parse the epoch). */
             ap_update_mtime(r, apr_date_parse_http(value));
             ap_set_last_modified(r);
-            apr_table_set(r->headers_out, name, value);
         }
         else {
             apr_table_add(r->headers_out, name, value);

@@ -200,7 +200,9 @@ public enum AJPAttempt {
                 // they reach the client first, as if written when they came.
                 if !writeGathered() { return outcome }
                 let phase: BackendFailure.Phase = exchange.headersReceived ? .streaming : .reply
-                outcome.result = .backendFailed(BackendFailure(phase: phase, cause: error))
+                var failure = BackendFailure(phase: phase, cause: error)
+                if case .replyTimeout = error { failure.bySocketTimeout = timeouts.reply.value <= 0 }
+                outcome.result = .backendFailed(failure)
                 return outcome
             }
             let headersBefore = exchange.headersReceived
@@ -278,9 +280,10 @@ public enum AJPAttempt {
                 continue
             case .finish(let reuse):
                 // Bytes after END_RESPONSE mean the container is out of step, and so do body
-                // packets it never asked for (it stopped reading): do not reuse.
+                // packets it never asked for (it stopped reading) and a body longer than its
+                // Content-Length: do not reuse.
                 outcome.unaskedBodyPackets = ahead
-                outcome.result = .completed(reuse: reuse && ahead == 0 && !connection.hasBufferedBytes)
+                outcome.result = .completed(reuse: reuse && ahead == 0 && !connection.hasBufferedBytes && client.bytesBeyondLength == 0)
                 return outcome
             case .fail(let problem):
                 outcome.result = .backendFailed(

@@ -30,6 +30,9 @@ public struct BackendFailure: Error, Equatable, Sendable {
 
     public var phase: Phase
     public var cause: Cause
+    /// A `.replyTimeout` that was `socket_timeout`'s (no `reply_timeout` set): only the log
+    /// text differs.
+    public var bySocketTimeout = false
 
     public init(phase: Phase, cause: Cause) {
         self.phase = phase
@@ -70,7 +73,7 @@ public struct BackendFailure: Error, Equatable, Sendable {
         case (.cping, .replyTimeout(let limit)): "no CPONG within \(limit.value) ms (backend hung, or port bound but not answering)"
         case (_, .protocolError(.httpAnswer)): "port does not speak AJP (got an HTTP answer)"
         case (_, .protocolError(.tlsAnswer)): "port does not speak AJP (got a TLS answer)"
-        case (_, .replyTimeout(let limit)): "no reply within \(limit.value) ms (reply_timeout)"
+        case (_, .replyTimeout(let limit)): "no reply within \(limit.value) ms (\(bySocketTimeout ? "socket_timeout" : "reply_timeout"))"
         case (_, .hung(let silence)): "backend hung: no reply for \(silence.value) ms and no CPONG on a new connection"
         case (.streaming, .closedWithoutReply): "backend closed the connection before the end of the response"
         case (_, .closedWithoutReply): "backend closed the connection without a reply"

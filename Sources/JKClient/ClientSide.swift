@@ -19,9 +19,15 @@ public protocol ClientSide {
     func writeBodies(_ slices: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(ClientError)
     /// Pushes what was written so far to the client (a zero-length SEND_BODY_CHUNK).
     func flush() throws(ClientError)
+    /// Body bytes dropped because the container sent more than its own Content-Length: a
+    /// container that does that is out of step, so its connection is not reused.
+    var bytesBeyondLength: Int64 { get }
 }
 
 extension ClientSide {
+    /// Nothing is ever dropped.
+    public var bytesBeyondLength: Int64 { 0 }
+
     /// Nothing is ever ready: no packet goes ahead.
     public func readAvailableBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int { 0 }
 

@@ -68,8 +68,6 @@ public final class WorkerClient: Sendable {
     private let prepostPingTimeout: Atomic<Int64>
     private let idlePingInterval: Atomic<Int64>
     private let idleTimeout: Atomic<Int64>
-    /// Connections idle at least this long are always checked before reuse.
-    public static let staleCheckAfterIdle = Milliseconds(1000)
     private let connector: Connector
     private let now: Now
     private let sleep: Sleep
@@ -121,18 +119,18 @@ public final class WorkerClient: Sendable {
     /// A connection ready to carry a request. Dead pooled connections are discarded on the way
     /// without counting as a backend failure (the request never reached them).
     ///
-    /// `checkStale`: peek at a pooled connection before using it (one syscall). Callers skip it
-    /// for requests that can be repeated on a fresh connection anyway when the pooled one turns
-    /// out dead (idempotent, no body), unless the connection sat idle for a while.
-    public func acquire(checkStale: Bool = true) -> Result<Lease, AcquireFailure> {
+    /// Every pooled connection is peeked at before use (one non-blocking `recv`), whatever the
+    /// request: bytes that arrived after END_RESPONSE (a container out of step) would otherwise
+    /// be read as the answer to this request, and the client would get the one meant for the
+    /// previous request, someone else's, and so on down the line (docs/architecture.md §5.1).
+    public func acquire() -> Result<Lease, AcquireFailure> {
         let started = now()
         var waited = false
         while true {
             let action = state.withLock { $0.lease(now: now()) }
             switch action {
             case .use(let connection, let idleSince):
-                let idleLong = now() - idleSince >= Self.staleCheckAfterIdle
-                if (checkStale || idleLong), connection.stream.isStale() {
+                if connection.stream.isStale() {
                     discard(connection)
                     continue
                 }

@@ -95,6 +95,10 @@ enum Outcomes {
         let outcome = result.outcome
         if case .completed = outcome.result, !result.secretRejected {
             report.httpStatus = 0
+            if httpd.bytesBeyondLength > 0 {
+                httpd.abortResponse()
+                report.failureLine = "\(label()) sent \(httpd.bytesBeyondLength) body bytes beyond its Content-Length (\(httpd.bytesWritten)): they were dropped and the client connection closed, so the client cannot read them as its next response"
+            }
             return
         }
         let workerLabel = label()
@@ -132,8 +136,8 @@ enum Outcomes {
                     report.failureLine = "\(workerLabel) sent the whole response (\(outcome.bytesToClient) body bytes, its Content-Length) but broke off before END_RESPONSE (\(failure.description)); the client has the response"
                     report.httpStatus = 0
                 } else if !httpd.responseCommitted {
-                    report.failureLine = "\(workerLabel) broke off its response (\(failure.description)) before anything reached the client → 502"
-                    report.httpStatus = 502
+                    report.failureLine = "\(workerLabel) broke off its response (\(failure.description)) before anything reached the client → \(failure.httpStatus)"
+                    report.httpStatus = failure.httpStatus
                 } else {
                     httpd.abortResponse()
                     report.failureLine = "\(workerLabel) broke off its response after \(outcome.bytesToClient) body bytes (\(failure.description)); the client connection was closed so the client can tell the response is incomplete"

@@ -30,6 +30,10 @@ final class HttpdClient: ClientSide {
     private var bodyLength: Int64?
     /// The whole body of a response with a Content-Length has been written (and flushed).
     private(set) var bodyComplete = false
+    /// Body bytes the backend sent beyond its own Content-Length, dropped: written, they would
+    /// reach the client after a complete response, where a keep-alive client reads them as the
+    /// start of its next one (the caller then closes the client connection and says so).
+    private(set) var bytesBeyondLength: Int64 = 0
 
     init(request: UnsafeMutableRawPointer?, host: UnsafePointer<sjk_request_host>) {
         self.request = request
@@ -61,6 +65,7 @@ final class HttpdClient: ClientSide {
         status = headers.status
         bodyLength = nil
         bodyComplete = false
+        bytesBeyondLength = 0
         guard let start = host.pointee.start_response, let base = payload.baseAddress else { return }
         let cBase = base.assumingMemoryBound(to: CChar.self)
         let total = headers.headerCount + extraHeaders.count
@@ -120,12 +125,30 @@ final class HttpdClient: ClientSide {
 
     func writeBody(_ bytes: UnsafeRawBufferPointer) throws(ClientError) {
         guard let write = host.pointee.write, let base = bytes.baseAddress, bytes.count > 0 else { return }
-        if write(request, base.assumingMemoryBound(to: CChar.self), bytes.count) != 0 {
+        let count = withinLength(bytes.count)
+        guard count > 0 else { return }
+        if write(request, base.assumingMemoryBound(to: CChar.self), count) != 0 {
             failed = true
             throw .aborted
         }
-        bytesWritten += Int64(bytes.count)
+        bytesWritten += Int64(count)
         if flushEveryPacket { try flush() } else { try writeCompleted() }
+    }
+
+    /// How many of `count` more body bytes the response's Content-Length leaves room for (all
+    /// of them without one); the rest is counted in `bytesBeyondLength`.
+    private func withinLength(_ count: Int) -> Int {
+        let room: Int64
+        if bodyComplete {
+            room = 0
+        } else if let bodyLength {
+            room = max(0, bodyLength - bytesWritten)
+        } else {
+            return count
+        }
+        let allowed = Int(min(Int64(count), room))
+        bytesBeyondLength += Int64(count - allowed)
+        return allowed
     }
 
     /// The write that completes a body of known length flushes it to the client at once
@@ -147,7 +170,8 @@ final class HttpdClient: ClientSide {
     func writeBodies(_ slices: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(ClientError) {
         var total = 0
         for slice in slices { total += slice.count }
-        guard slices.count > 1, !flushEveryPacket, total >= Int(Self.writeBufferSize), let writeMany = host.pointee.write_many
+        let fits = !bodyComplete && (bodyLength.map { Int64(total) <= $0 - bytesWritten } ?? true)
+        guard slices.count > 1, !flushEveryPacket, fits, total >= Int(Self.writeBufferSize), let writeMany = host.pointee.write_many
         else {
             for slice in slices { try writeBody(slice) }
             return
@@ -215,6 +239,7 @@ final class HttpdClient: ClientSide {
         bytesWritten = 0
         bodyLength = nil
         bodyComplete = false
+        bytesBeyondLength = 0
     }
 
     /// Makes httpd close the client connection instead of completing a broken response.

@@ -39,10 +39,9 @@ struct MemberAttempt {
         var freshRetryUsed = false
         while true {
             let lease: WorkerClient.Lease
-            // A pooled connection found dead after sending is replaced below (for requests that
-            // may be repeated); others are checked before use.
-            let repeatable = RetryPolicy.isIdempotent(request.method) && !body.hasBody && !freshRetryUsed
-            switch client.acquire(checkStale: !repeatable) {
+            // Pooled connections are peeked at before use; one that still dies before anything
+            // came back is replaced below (for requests that may be repeated).
+            switch client.acquire() {
             case .success(let value):
                 lease = value
             case .failure(.poolExhausted):

@@ -118,4 +118,12 @@ struct BackendFailureTests {
         #expect(!BackendFailure(phase: .reply, cause: .replyTimeout(Milliseconds(5))).diedQuietly)
         #expect(!BackendFailure(phase: .connect, cause: .transport(.refused)).diedQuietly)
     }
+
+    @Test func aTimeoutNamesTheSettingThatExpired() {
+        // With no reply_timeout, the wait between packets is socket_timeout's.
+        var failure = BackendFailure(phase: .reply, cause: .replyTimeout(Milliseconds(1000)))
+        failure.bySocketTimeout = true
+        #expect(failure.description == "no reply within 1000 ms (socket_timeout)")
+        #expect(failure.httpStatus == 504)
+    }
 }

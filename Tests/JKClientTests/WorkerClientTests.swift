@@ -155,6 +155,31 @@ struct WorkerClientTests {
         #expect(fresh)
     }
 
+    @Test func aResponseThatArrivesAfterEndResponseIsNeverReadAsTheNextOne() throws {
+        // A container out of step: after each full answer, a second, stray one. Read as the
+        // answer to the next request, it would hand each client the previous one's response.
+        let server = try AJPTestServer { connection in
+            while connection.readRequest() != nil {
+                connection.sendPacket(ContainerPackets.sendHeaders(status: 200, reason: "200", headers: [(0xA003, "", "5")]))
+                connection.sendPacket(ContainerPackets.bodyChunk(Array("hello".utf8)))
+                connection.sendPacket(ContainerPackets.endResponse(reuse: true))
+                Thread.sleep(forTimeInterval: 0.02)
+                connection.sendPacket(ContainerPackets.sendHeaders(status: 200, reason: "200", headers: [(0xA003, "", "5")]))
+                connection.sendPacket(ContainerPackets.bodyChunk(Array("STALE".utf8)))
+                connection.sendPacket(ContainerPackets.endResponse(reuse: true))
+            }
+        }
+        defer { server.stop() }
+        let client = try Self.client(port: server.port)
+        for _ in 0..<3 {
+            let (outcome, recorder, fresh) = Self.run(client)
+            #expect(outcome.result == .completed(reuse: true))
+            #expect(String(decoding: recorder.body, as: UTF8.self) == "hello")
+            #expect(fresh, "a connection with a stray response waiting must not be reused")
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
     static func helloScriptOnce(_ connection: AJPTestServer.Connection) {
         guard connection.readRequest() != nil else { return }
         connection.sendPacket(ContainerPackets.sendHeaders(status: 200))

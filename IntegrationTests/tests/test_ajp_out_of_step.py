@@ -1,0 +1,94 @@
+"""A container out of step with its own framing must never hand one client another's answer.
+
+Two faults a real Tomcat does not produce, scripted (harness/fakeajp.py):
+
+  * a stray response after END_RESPONSE: read as the answer to the next request on that pooled
+    connection, each client would get the previous request's response, and so on down the
+    line. SwiftJK peeks at every pooled connection before reuse and drops one with bytes
+    waiting (docs/architecture.md §5.1). Debian's mod_jk reuses it; against it the mismatches
+    are printed as notes.
+  * a body longer than the Content-Length the container announced: written out after a
+    response the client already holds complete, the extra bytes would be read by a keep-alive
+    client as the start of its next response. SwiftJK drops them and closes the client
+    connection (mod_jk, which buffers small bodies, recomputes the Content-Length instead).
+    For both modules the client must get a body exactly as long as its Content-Length, and
+    nothing after it.
+"""
+
+import time
+
+from harness import Httpd, http, is_reference, module_so, note, require_tools
+from harness.fakeajp import FakeAJP, decode_forward_request, ok_response, send_headers, body_chunk, end_response
+
+FAKES = []
+
+
+def setup_module():
+    require_tools()
+
+
+def teardown_module():
+    for fake in FAKES:
+        fake.stop()
+
+
+def serve(behaviour, name):
+    fake = FakeAJP(behaviour, name=name).start()
+    FAKES.append(fake)
+    workers = ("worker.list=w\nworker.w.host=127.0.0.1\nworker.w.port=%d\nworker.w.secret=s\n"
+               "worker.w.retry_interval=10\n" % fake.port)
+    h = Httpd(module_so(), workers_properties=workers, jk_directives="JkMount /x/* w", name=name)
+    h.start()
+    return fake, h
+
+
+def echo_then_stray(fake, conn, payload):
+    uri = decode_forward_request(payload)["uri"].encode()
+    conn.sendall(ok_response(body=uri))
+    time.sleep(0.03)
+    conn.sendall(ok_response(body=b"STALE-after-" + uri))
+
+
+def longer_than_announced(fake, conn, payload):
+    conn.sendall(send_headers(200, headers=[("Content-Type", "text/plain"), ("Content-Length", "5")]) +
+                 body_chunk(b"0123456789ABCDEFGHIJ") + end_response(True))
+
+
+def test_a_stray_response_after_end_response_never_reaches_the_next_client():
+    _, h = serve(echo_then_stray, "stray")
+    try:
+        wrong = []
+        with http.Client(h.port, timeout=10) as client:
+            for i in range(12):
+                path = "/x/%d" % i
+                r = client.get(path)
+                if r.status != 200 or r.body != path.encode():
+                    wrong.append((path, r.status, r.body[:40]))
+                time.sleep(0.1)
+        if is_reference():
+            if wrong:
+                note("mod_jk handed %d of 12 clients another request's response: %s" % (len(wrong), wrong[:3]))
+        else:
+            assert not wrong, wrong
+    finally:
+        h.stop()
+
+
+def test_a_body_longer_than_its_content_length_is_not_sent_after_the_response():
+    _, h = serve(longer_than_announced, "overlong")
+    try:
+        raw = http.raw_request(h.port, b"GET /x/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout=3)
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        lengths = [line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")]
+        assert head.startswith(b"HTTP/1.1 200") and len(lengths) == 1, raw[:300]
+        assert rest == b"0123456789ABCDEFGHIJ"[:int(lengths[0])], (lengths, rest)
+        if not is_reference():
+            assert rest == b"01234", rest
+            log = h.jk_log()
+            assert "15 body bytes beyond its Content-Length (5)" in log, log[-600:]
+        # The server is fine for the next client.
+        r = http.get(h.url("/x/b"), timeout=10)
+        assert r.status == 200
+    finally:
+        h.stop()
