@@ -7,12 +7,12 @@ Two faults a real Tomcat does not produce, scripted (harness/fakeajp.py):
     line. SwiftJK peeks at every pooled connection before reuse and drops one with bytes
     waiting (docs/architecture.md §5.1). Debian's mod_jk reuses it; against it the mismatches
     are printed as notes.
-  * a body longer than the Content-Length the container announced: written out after a
-    response the client already holds complete, the extra bytes would be read by a keep-alive
-    client as the start of its next response. SwiftJK drops them and closes the client
-    connection (mod_jk, which buffers small bodies, recomputes the Content-Length instead).
-    For both modules the client must get a body exactly as long as its Content-Length, and
-    nothing after it.
+  * a body longer than the Content-Length the container announced (0 included): written out
+    after a response the client already holds complete, the extra bytes would be read by a
+    keep-alive client as the start of its next response. SwiftJK drops them and logs it
+    (mod_jk, which buffers small bodies, recomputes the Content-Length instead). For both
+    modules the client must get a body exactly as long as its Content-Length, and nothing after
+    it, and the next request on that connection must get its own answer.
 """
 
 import time
@@ -50,7 +50,12 @@ def echo_then_stray(fake, conn, payload):
 
 
 def longer_than_announced(fake, conn, payload):
-    conn.sendall(send_headers(200, headers=[("Content-Type", "text/plain"), ("Content-Length", "5")]) +
+    uri = decode_forward_request(payload)["uri"]
+    announced = "0" if uri.endswith("zero") else "5"
+    if uri.endswith("/ok"):
+        conn.sendall(ok_response(body=b"ok"))
+        return
+    conn.sendall(send_headers(200, headers=[("Content-Type", "text/plain"), ("Content-Length", announced)]) +
                  body_chunk(b"0123456789ABCDEFGHIJ") + end_response(True))
 
 
@@ -77,18 +82,21 @@ def test_a_stray_response_after_end_response_never_reaches_the_next_client():
 def test_a_body_longer_than_its_content_length_is_not_sent_after_the_response():
     _, h = serve(longer_than_announced, "overlong")
     try:
-        raw = http.raw_request(h.port, b"GET /x/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout=3)
-        head, _, rest = raw.partition(b"\r\n\r\n")
-        lengths = [line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
-                   if line.lower().startswith(b"content-length:")]
-        assert head.startswith(b"HTTP/1.1 200") and len(lengths) == 1, raw[:300]
-        assert rest == b"0123456789ABCDEFGHIJ"[:int(lengths[0])], (lengths, rest)
-        if not is_reference():
-            assert rest == b"01234", rest
-            log = h.jk_log()
-            assert "15 body bytes beyond its Content-Length (5)" in log, log[-600:]
-        # The server is fine for the next client.
-        r = http.get(h.url("/x/b"), timeout=10)
-        assert r.status == 200
+        for path, dropped in (("/x/a", 15), ("/x/zero", 20)):
+            request = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path.encode()
+            raw = http.raw_request(h.port, request + b"GET /x/ok HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                                   timeout=5)
+            head, _, rest = raw.partition(b"\r\n\r\n")
+            lengths = [line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")]
+            assert head.startswith(b"HTTP/1.1 200") and len(lengths) == 1, raw[:300]
+            n = int(lengths[0])
+            assert rest[:n] == b"0123456789ABCDEFGHIJ"[:n], (path, lengths, rest)
+            # What follows the body is the second request's own response, nothing else.
+            assert rest[n:].startswith(b"HTTP/1.1 200") and rest.endswith(b"\r\n\r\nok"), (path, rest[:200])
+            if not is_reference():
+                assert n == 20 - dropped, (path, n)
+                log = h.jk_log()
+                assert "%d body bytes beyond its Content-Length (%d)" % (dropped, n) in log, log[-600:]
     finally:
         h.stop()

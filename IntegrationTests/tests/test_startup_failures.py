@@ -10,7 +10,7 @@ the background, with the reason only in error.log.
 import subprocess
 import time
 
-from harness import Httpd, is_reference, module_so, note, require_tools
+from harness import Httpd, is_reference, module_so, note, procs, require_tools
 from harness.fakeajp import FakeAJP
 
 FAKE = None
@@ -76,3 +76,44 @@ def test_piped_log_without_a_program_fails_the_start():
     assert rc != 0 and not running, (rc, running, out)
     if not is_reference():
         assert "no program to run" in out, out
+
+
+def test_unused_shm_file_in_a_missing_directory_is_a_warning():
+    # No lb and no status worker: no file is made, so SwiftJK starts (mod_jk refuses), but says
+    # the path is wrong.
+    workers = "worker.list=a\nworker.a.host=127.0.0.1\nworker.a.port=%d\n" % FAKE.port
+    h = Httpd(module_so(), workers_properties=workers, name="shmunused",
+              jk_directives="JkShmFile /nonexistent-dir/jk.shm\nJkMount /x/* a")
+    h.create()
+    proc = subprocess.run(h._cmd("-t"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+    note("shmunused: rc=%d: %s" % (proc.returncode, proc.stdout.strip().splitlines()[-2:]))
+    if not is_reference():
+        assert proc.returncode == 0, proc.stdout
+        assert "JkShmFile '/nonexistent-dir/jk.shm': the directory '/nonexistent-dir' does not exist" in proc.stdout, proc.stdout
+
+
+def test_a_stop_does_not_check_what_a_start_opens():
+    # The piped logger's program disappears while httpd runs (a package removed): `-k stop`
+    # reads the configuration but only signals the server, so it must still stop it.
+    workers = "worker.list=a\nworker.a.host=127.0.0.1\nworker.a.port=%d\n" % FAKE.port
+    h = Httpd(module_so(), workers_properties=workers, name="stopcheck")
+    root = h.create()
+    logger = root / "logs" / "jk-logger"
+    logger.write_text("#!/bin/sh\nexec cat >> %s\n" % (root / "logs" / "jk-piped.log"))
+    logger.chmod(0o755)
+    h.jk_directives = 'JkLogFile "|%s"\nJkMount /x/* a' % logger
+    h.write_config()
+    h.start()
+    try:
+        logger.unlink()
+        proc = subprocess.run(h._cmd("-k", "stop"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+        deadline = time.monotonic() + 15
+        while h.pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        note("stopcheck: rc=%d, stopped=%s: %s" % (proc.returncode, not h.pid_file.exists(), proc.stdout.strip()[-200:]))
+        assert proc.returncode == 0 and not h.pid_file.exists(), proc.stdout
+    finally:
+        if h.pid_file.exists():
+            h.stop()
+        else:
+            procs.unregister(h)   # stopped by `-k stop` above

@@ -217,6 +217,7 @@ static void host_reset_response(void *rv)
     r->status_line = NULL;
     r->content_type = NULL;
     r->clength = 0;
+    r->mtime = 0;   /* the next member's Last-Modified decides, not the broken one's */
     apr_table_clear(r->headers_out);
 }
 

@@ -4,6 +4,10 @@
  * hooks. No policy lives here: directives are recorded as written and handed to Swift, which
  * parses, validates and decides (Sources/SwiftJK). Each hook is a few lines around one call.
  */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "CSwiftJKShim.h"
 #include "tsan_apr.h"
 
@@ -229,6 +233,35 @@ static int flatten_tree(const ap_directive_t *d, sjk_config_line *lines, int at,
     return at;
 }
 
+
+/* `apache2 -k stop|graceful-stop|restart|graceful` reads the configuration (check_config runs)
+   and then only signals the running server: it opens nothing, so what a start would open is
+   not checked on that pass (a log program removed since the start must not stop a stop).
+   httpd's MPM takes -k out of process->argv, so the original arguments are read from
+   /proc/self/cmdline. */
+static int only_signals(void)
+{
+    char buf[8192];
+    ssize_t len;
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    const char *arg, *end, *previous = NULL;
+    if (fd < 0)
+        return 0;
+    len = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (len <= 0)
+        return 0;
+    buf[len] = '\0';
+    end = buf + len;
+    for (arg = buf; arg < end; arg += strlen(arg) + 1) {
+        if (previous && strcmp(previous, "-k") == 0)
+            return strcmp(arg, "stop") == 0 || strcmp(arg, "graceful-stop") == 0 ||
+                   strcmp(arg, "restart") == 0 || strcmp(arg, "graceful") == 0;
+        previous = arg;
+    }
+    return 0;
+}
+
 static void describe(sjk_startup *st, sjk_config_host *host, apr_pool_t *p, server_rec *main_server)
 {
     int n_lines = count_tree(ap_conftree);
@@ -259,7 +292,8 @@ static void describe(sjk_startup *st, sjk_config_host *host, apr_pool_t *p, serv
     st->threads_per_child = threads > 0 ? threads : 1;
     st->max_daemons = daemons > 0 ? daemons : 1;
     st->is_config_test = ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST;
-    st->is_first_pass = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
+    st->is_first_pass = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG
+                        && !only_signals();
     st->parent_pid = (int)getpid();
     st->mpm_name = ap_show_mpm();
     st->servers = servers;

@@ -96,8 +96,8 @@ enum Outcomes {
         if case .completed = outcome.result, !result.secretRejected {
             report.httpStatus = 0
             if httpd.bytesBeyondLength > 0 {
-                httpd.abortResponse()
-                report.failureLine = "\(label()) sent \(httpd.bytesBeyondLength) body bytes beyond its Content-Length (\(httpd.bytesWritten)): they were dropped and the client connection closed, so the client cannot read them as its next response"
+                // The client got exactly the announced body, so its connection stays in step.
+                report.failureLine = "\(label()) sent \(httpd.bytesBeyondLength) body bytes beyond its Content-Length (\(httpd.bytesWritten)): dropped, so the client cannot read them as its next response; the backend connection is not reused"
             }
             return
         }

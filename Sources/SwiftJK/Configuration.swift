@@ -191,13 +191,27 @@ final class Configuration: @unchecked Sendable {
         return problems
     }
 
+    /// What the first pass should say but not stop on: a `JkShmFile` nothing needs (no lb or
+    /// status worker, so no file is made) in a directory that does not exist. mod_jk refuses to
+    /// start on it; SwiftJK starts, and says the path would fail once an lb is added.
+    func preflightWarnings() -> [String] {
+        guard !needsSharedMemory, let configured = jk.global.shmFile else { return [] }
+        let directory = Self.directory(of: sharedMemoryBase)
+        guard !Paths.isDirectory(directory) else { return [] }
+        let at = jk.global.shmFileLocation.map { "\($0): " } ?? ""
+        return ["\(at)JkShmFile '\(configured)': the directory '\(directory)' does not exist. Nothing uses the file now (no lb or status worker), so httpd starts; with an lb worker it would not (mod_jk refuses to start either way)"]
+    }
+
     /// What would stop httpd from starting the piped log `configured` ("|program args", "||…",
     /// or "|$shell command"), checked the way httpd does before it forks: a program run without
     /// a shell must be executable (`access(X_OK)`); a shell command cannot be checked here.
     static func pipedLogProblem(_ configured: String) -> String? {
         var command = Substring(configured.dropFirst())
         if command.hasPrefix("|") { command = command.dropFirst() }
+        command = command.drop(while: { $0 == " " || $0 == "\t" })
         if command.hasPrefix("$") { return command.dropFirst().contains(where: { $0 != " " }) ? nil : "'\(configured)': no command to run" }
+        // httpd's own tokenizer takes a quoted program with spaces; that one is left to it.
+        if command.hasPrefix("\"") || command.hasPrefix("'") { return nil }
         guard let program = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else {
             return "'\(configured)': no program to run"
         }

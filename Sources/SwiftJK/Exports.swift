@@ -30,6 +30,9 @@ import JKPosix
         StartupLog.write(startup, level: SJK_LOG_ERROR, console: true, "SwiftJK: \(count) configuration error\(count == 1 ? "" : "s"); httpd will not start")
         return nil
     }
+    if console {
+        for warning in configuration.preflightWarnings() { StartupLog.write(startup, level: SJK_LOG_WARN, console: true, "SwiftJK: \(warning)") }
+    }
     if input.isFirstPass && !input.isConfigTest {
         let problems = configuration.preflightProblems()
         for problem in problems { StartupLog.write(startup, level: SJK_LOG_ERROR, console: true, "SwiftJK: \(problem)") }

@@ -32,7 +32,7 @@ final class HttpdClient: ClientSide {
     private(set) var bodyComplete = false
     /// Body bytes the backend sent beyond its own Content-Length, dropped: written, they would
     /// reach the client after a complete response, where a keep-alive client reads them as the
-    /// start of its next one (the caller then closes the client connection and says so).
+    /// start of its next one (the caller says so in the log).
     private(set) var bytesBeyondLength: Int64 = 0
 
     init(request: UnsafeMutableRawPointer?, host: UnsafePointer<sjk_request_host>) {
@@ -81,7 +81,7 @@ final class HttpdClient: ClientSide {
                     } else if staticName.utf8CodeUnitCount == 14,
                         AJPRequestHeader.matches(UnsafeRawBufferPointer(start: staticName.utf8Start, count: 14), "content-length")
                     {
-                        bodyLength = ContentLength.parse(UnsafeRawBufferPointer(rebasing: payload[value]))
+                        bodyLength = ContentLength.parse(UnsafeRawBufferPointer(rebasing: payload[value]), allowingZero: true)
                     }
                 case .named(let range):
                     namePointer = UnsafePointer(cBase + range.lowerBound)
@@ -89,7 +89,7 @@ final class HttpdClient: ClientSide {
                     if let routeWatch, range.count == 10, AJPRequestHeader.matches(nameBytes, "set-cookie") {
                         routeWatch.saw(UnsafeRawBufferPointer(rebasing: payload[value]))
                     } else if range.count == 14, AJPRequestHeader.matches(nameBytes, "content-length") {
-                        bodyLength = ContentLength.parse(UnsafeRawBufferPointer(rebasing: payload[value]))
+                        bodyLength = ContentLength.parse(UnsafeRawBufferPointer(rebasing: payload[value]), allowingZero: true)
                     }
                 }
                 list[count] = sjk_header(name: namePointer, value: UnsafePointer(cBase + value.lowerBound))

@@ -20,4 +20,10 @@ import Testing
         let value = Array(text.utf8).withUnsafeBytes { ContentLength.parse($0) }
         #expect(value == expected)
     }
+
+    @Test func zeroWhereAnEmptyBodyIsALimit() {
+        // The response writer enforces the length, so "0" means "no body", not "unknown".
+        #expect(Array("0".utf8).withUnsafeBytes { ContentLength.parse($0, allowingZero: true) } == 0)
+        #expect(Array("-0".utf8).withUnsafeBytes { ContentLength.parse($0, allowingZero: true) } == nil)
+    }
 }

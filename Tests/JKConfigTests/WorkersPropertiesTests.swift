@@ -184,7 +184,9 @@ struct WorkersPropertiesTests {
     }
 
     @Test func bytesThatAreNotUTF8OnlyMatterWhereAWorkerUsesThem() {
-        let (_, fine) = Self.build("# Konfiguration f\u{FFFD}r Tomcat\nnotes.owner=J\u{FFFD}rg\nworker.list=a\nworker.a.host=localhost\n")
+        let (_, fine) = Self.build(
+            "# Konfiguration f\u{FFFD}r Tomcat\nnotes.owner=J\u{FFFD}rg\nworker.list=a\nworker.a.host=localhost\n"
+                + "worker.a.class_path=C:\\Biblioth\u{FFFD}ques\\tomcat.jar\n")
         #expect(!fine.hasErrors, "\(fine.map(\.description))")
         let (_, used) = Self.build("my.route=n\u{FFFD}ud\nworker.list=a\nworker.a.route=$(my.route)\n")
         #expect(used.errors.map(\.location?.line) == [3], "\(used.map(\.description))")

@@ -61,6 +61,12 @@ public enum PropertySpec {
     /// Global properties (`worker.list`, `worker.maintain`).
     public static let globals: [String: Kind] = ["list": .list, "maintain": .unique]
 
+    /// Whether `worker.NAME.ATTRIBUTE` names an obsolete property (read, warned about, ignored).
+    public static func isObsolete(_ key: String) -> Bool {
+        guard let dot = key.lastIndex(of: ".") else { return false }
+        return attributes[String(key[key.index(after: dot)...])]?.kind == .obsolete
+    }
+
     /// The nearest known attribute, for "did you mean …?".
     public static func suggestion(for name: String) -> String? {
         Suggestions.nearest(to: name, in: attributes.keys.filter { attributes[$0]?.kind == .unique || attributes[$0]?.kind == .list }.sorted())

@@ -22,7 +22,8 @@ public enum WorkersConfigurationBuilder {
         let expanded = PropertyVariables.expand(lines, environment: environment, predefined: predefined)
         diagnostics += expanded.diagnostics
         // Variables that no worker property uses may hold anything; what a worker gets may not.
-        for line in expanded.lines where line.key.hasPrefix("worker.") && ConfigText.hasInvalidUTF8(line.key + line.value) {
+        for line in expanded.lines where line.key.hasPrefix("worker.") && ConfigText.hasInvalidUTF8(line.key + line.value)
+            && !PropertySpec.isObsolete(line.key) {
             diagnostics.append(.error(ConfigText.notUTF8("'\(line.key)'"), at: line.location))
         }
         var (properties, collectProblems) = WorkerProperties.collect(expanded.lines)
