@@ -10,7 +10,7 @@ the background, with the reason only in error.log.
 import subprocess
 import time
 
-from harness import Httpd, is_reference, module_so, note, procs, require_tools
+from harness import Httpd, http, is_reference, module_so, note, procs, require_tools
 from harness.fakeajp import FakeAJP
 
 FAKE = None
@@ -117,3 +117,27 @@ def test_a_stop_does_not_check_what_a_start_opens():
             h.stop()
         else:
             procs.unregister(h)   # stopped by `-k stop` above
+
+
+def test_a_graceful_restart_onto_a_broken_log_is_refused_and_the_server_keeps_serving():
+    workers = "worker.list=a\nworker.a.host=127.0.0.1\nworker.a.port=%d\n" % FAKE.port
+    h = Httpd(module_so(), workers_properties=workers, name="gracefulcheck", jk_directives="JkMount /x/* a")
+    h.start()
+    try:
+        h.jk_directives = "JkLogFile logs/nodir/jk.log\nJkMount /x/* a"
+        h.write_config()
+        proc = subprocess.run(h._cmd("-k", "graceful"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+        time.sleep(1.5)
+        try:
+            status = http.get(h.url("/x/1"), timeout=10).status
+        except OSError as error:   # mod_jk: the server reread the configuration and exited
+            status = repr(error)
+        note("gracefulcheck: rc=%d, then %s: %s" % (proc.returncode, status, proc.stdout.strip()[-160:]))
+        if not is_reference():
+            assert proc.returncode != 0 and "does not exist" in proc.stdout, proc.stdout
+            assert status == 200, status
+    finally:
+        if h.pid_file.exists():
+            h.stop()
+        else:
+            procs.unregister(h)

@@ -234,11 +234,12 @@ static int flatten_tree(const ap_directive_t *d, sjk_config_line *lines, int at,
 }
 
 
-/* `apache2 -k stop|graceful-stop|restart|graceful` reads the configuration (check_config runs)
-   and then only signals the running server: it opens nothing, so what a start would open is
-   not checked on that pass (a log program removed since the start must not stop a stop).
-   httpd's MPM takes -k out of process->argv, so the original arguments are read from
-   /proc/self/cmdline. */
+/* `apache2 -k stop|graceful-stop` reads the configuration (check_config runs) and then only
+   signals the running server to end: what a start would open is not checked on that pass (a
+   log program removed since the start must not keep httpd from stopping). `-k restart` and
+   `graceful` keep the check: the running server would reread this configuration and die on
+   it, so refusing the signal keeps it serving. httpd's MPM takes -k out of process->argv, so
+   the original arguments are read from /proc/self/cmdline. */
 static int only_signals(void)
 {
     char buf[8192];
@@ -255,8 +256,7 @@ static int only_signals(void)
     end = buf + len;
     for (arg = buf; arg < end; arg += strlen(arg) + 1) {
         if (previous && strcmp(previous, "-k") == 0)
-            return strcmp(arg, "stop") == 0 || strcmp(arg, "graceful-stop") == 0 ||
-                   strcmp(arg, "restart") == 0 || strcmp(arg, "graceful") == 0;
+            return strcmp(arg, "stop") == 0 || strcmp(arg, "graceful-stop") == 0;
         previous = arg;
     }
     return 0;
