@@ -183,6 +183,47 @@ struct WorkersPropertiesTests {
         #expect(ignored.first?.location?.line == 3)
     }
 
+    @Test func deprecatedNamesAreReadAfterReferenceInheritanceAsInModJk() {
+        // The template's current name reaches the worker first and wins over the worker's own
+        // old name; the template's old name reaches a worker that sets nothing.
+        let (model, diagnostics) = Self.build("""
+            worker.list=a,b
+            worker.tmpl.route=fromtemplate
+            worker.tmpl.cachesize=7
+            worker.a.reference=worker.tmpl
+            worker.a.jvm_route=own
+            worker.b.reference=worker.tmpl
+            worker.b.port=8010
+            """)
+        #expect(!diagnostics.hasErrors)
+        #expect(model.worker(named: "a")?.ajp?.route == "fromtemplate")
+        #expect(model.worker(named: "a")?.ajp?.connectionPoolSize == 7)
+        #expect(model.worker(named: "b")?.ajp?.connectionPoolSize == 7)
+        #expect(diagnostics.warnings.contains { $0.message.contains("'worker.a.jvm_route' is ignored") && $0.location?.line == 5 })
+    }
+
+    @Test(arguments: ["worker.w.disabled=true\nworker.w.stopped=true", "worker.w.stopped=true\nworker.w.disabled=true"])
+    func stoppedIsReadBeforeDisabledWhateverTheOrder(lines: String) {
+        let (model, diagnostics) = Self.build("worker.list=w\n\(lines)\n")
+        #expect(model.worker(named: "w")?.ajp?.activation == .stopped)
+        #expect(diagnostics.warnings.contains { $0.message.contains("'worker.w.disabled' is ignored") && $0.message.contains("stopped first") })
+    }
+
+    @Test func aFalseDeprecatedFlagSetsNothingAndRecycleTimeoutIsIgnored() {
+        // mod_jk reads recycle_timeout nowhere: the Tomcat 5 template's 300 must not replace
+        // cache_timeout's 600.
+        let (model, diagnostics) = Self.build("""
+            worker.list=w
+            worker.w.stopped=false
+            worker.w.cache_timeout=600
+            worker.w.recycle_timeout=300
+            """)
+        #expect(!diagnostics.hasErrors)
+        #expect(model.worker(named: "w")?.ajp?.activation == .active)
+        #expect(model.worker(named: "w")?.ajp?.connectionPoolTimeout == .seconds(600))
+        #expect(diagnostics.warnings.contains { $0.message.contains("recycle_timeout' is obsolete and ignored") && $0.location?.line == 4 })
+    }
+
     @Test func bytesThatAreNotUTF8OnlyMatterWhereAWorkerUsesThem() {
         let (_, fine) = Self.build(
             "# Konfiguration f\u{FFFD}r Tomcat\nnotes.owner=J\u{FFFD}rg\nworker.list=a\nworker.a.host=localhost\n"

@@ -43,7 +43,6 @@ public enum PropertySpec {
         for row in PropertyRows.status { add(row.name, isList: row.isList, .status) }
         table["cachesize"] = Entry(kind: .deprecated(replacement: "connection_pool_size", value: nil), types: [.ajp, .member])
         table["cache_timeout"] = Entry(kind: .deprecated(replacement: "connection_pool_timeout", value: nil), types: [.ajp, .member])
-        table["recycle_timeout"] = Entry(kind: .deprecated(replacement: "connection_pool_timeout", value: nil), types: [.ajp, .member])
         table["balanced_workers"] = Entry(kind: .deprecated(replacement: "balance_workers", value: nil), types: .lb)
         table["jvm_route"] = Entry(kind: .deprecated(replacement: "route", value: nil), types: [.ajp, .member])
         table["disabled"] = Entry(kind: .deprecated(replacement: "activation", value: "D"), types: [.ajp, .member])
@@ -51,7 +50,7 @@ public enum PropertySpec {
         for name in [
             "local_worker", "local_worker_only", "sysprops", "stderr", "stdout", "mx", "ms", "class_path", "bridge",
             "jvm_lib", "ld_path", "cmd_line", "native_lib", "secret_key", "secretkey", "context", "catalina_home",
-            "catalina_base", "jk_home",
+            "catalina_base", "jk_home", "recycle_timeout",
         ] {
             table[name] = Entry(kind: .obsolete, types: .all)
         }

@@ -15,6 +15,10 @@ public struct WorkerProperties: Sendable {
     public var list: PropertyValue?
     public var maintain: PropertyValue?
     public var workers: [String: [String: PropertyValue]] = [:]
+    /// Values given under a deprecated name (worker → that name → raw value). mod_jk keeps them
+    /// under their own keys, copies them through `reference=` like any other, and reads one only
+    /// where the current name is absent: see `applyDeprecatedNames()`.
+    public var deprecated: [String: [String: PropertyValue]] = [:]
     /// Worker names in order of first appearance.
     public var order: [String] = []
 
@@ -24,9 +28,6 @@ public struct WorkerProperties: Sendable {
     public static func collect(_ lines: [PropertyLine]) -> (WorkerProperties, [ConfigDiagnostic]) {
         var result = WorkerProperties()
         var diagnostics: [ConfigDiagnostic] = []
-        // Values given under a deprecated name: they count only where the current name is not
-        // set anywhere, as in mod_jk (which reads the current name first).
-        var deprecated: [(worker: String, attribute: String, key: String, value: PropertyValue, kind: PropertySpec.Kind)] = []
         for line in lines {
             guard line.key.hasPrefix("worker.") else {
                 // A variable definition (for $(NAME)), as in mod_jk; a near-miss of "worker."
@@ -57,7 +58,7 @@ public struct WorkerProperties: Sendable {
             }
             let worker = String(rest[..<dot])
             let attribute = String(rest[rest.index(after: dot)...])
-            var value = line.value
+            let value = line.value
             guard isValidWorkerName(worker) else {
                 diagnostics.append(
                     .error("invalid worker name '\(worker)' in '\(line.key)': use letters, digits, '_', '-' and '.' (at most 60)", at: line.location))
@@ -70,24 +71,22 @@ public struct WorkerProperties: Sendable {
             }
             let kind = entry.kind
             switch entry.kind {
-            case .deprecated(let replacement, let mapped):
+            case .deprecated(let replacement, _):
                 diagnostics.append(
                     .warning("'\(line.key)' is deprecated; use 'worker.\(worker).\(replacement)'", at: line.location))
-                if let mapped {
-                    // disabled=true → activation=D, stopped=true → activation=S.
-                    guard ValueParsing.boolean(value) == true else { continue }
-                    value = mapped
-                }
                 if result.workers[worker] == nil {
                     result.workers[worker] = [:]
                     result.order.append(worker)
                 }
-                deprecated.append((worker, replacement, line.key, PropertyValue(value, at: line.location),
-                                   PropertySpec.attributes[replacement]?.kind ?? .unique))
+                result.deprecated[worker, default: [:]][attribute] = merge(
+                    result.deprecated[worker]?[attribute], PropertyValue(value, at: line.location),
+                    kind: PropertySpec.attributes[replacement]?.kind ?? .unique, key: line.key, diagnostics: &diagnostics)
                 continue
             case .obsolete:
                 let why = line.key.hasSuffix(".secretkey") || line.key.hasSuffix(".secret_key")
                     ? ": it is mod_jk's ajp14 login key, and SwiftJK speaks ajp13 only. The AJP secret Tomcat checks is worker.\(worker).secret"
+                    : attribute == "recycle_timeout"
+                    ? ", as in mod_jk (which reads it nowhere): idle connections are closed by worker.\(worker).connection_pool_timeout"
                     : ""
                 diagnostics.append(.warning("'\(line.key)' is obsolete and ignored\(why)", at: line.location))
                 continue
@@ -102,20 +101,6 @@ public struct WorkerProperties: Sendable {
             result.workers[worker]?[attribute] = merge(
                 previous, PropertyValue(value, at: line.location), kind: kind, key: "worker.\(worker).\(attribute)",
                 diagnostics: &diagnostics)
-        }
-        var fromDeprecated: [String: [String: PropertyValue]] = [:]
-        for entry in deprecated {
-            if let current = result.workers[entry.worker]?[entry.attribute] {
-                diagnostics.append(
-                    .warning("'\(entry.key)' is ignored: 'worker.\(entry.worker).\(entry.attribute)' is set (at \(current.location)), as in mod_jk", at: entry.value.location))
-                continue
-            }
-            fromDeprecated[entry.worker, default: [:]][entry.attribute] = merge(
-                fromDeprecated[entry.worker]?[entry.attribute], entry.value, kind: entry.kind,
-                key: "worker.\(entry.worker).\(entry.attribute)", diagnostics: &diagnostics)
-        }
-        for (worker, attributes) in fromDeprecated {
-            for (attribute, value) in attributes { result.workers[worker]?[attribute] = value }
         }
         return (result, diagnostics)
     }
@@ -166,9 +151,11 @@ public struct WorkerProperties: Sendable {
     public mutating func resolveReferences() -> [ConfigDiagnostic] {
         var diagnostics: [ConfigDiagnostic] = []
         var resolved: [String: [String: PropertyValue]] = [:]
+        var resolvedDeprecated: [String: [String: PropertyValue]] = [:]
         for name in order {
             var chain: [String] = [name]
             var attributes = workers[name] ?? [:]
+            var old = deprecated[name] ?? [:]
             var current = name
             while let reference = workers[current]?["reference"] {
                 var target = reference.value
@@ -190,12 +177,50 @@ public struct WorkerProperties: Sendable {
                 for (key, value) in template where key != "reference" && attributes[key] == nil {
                     attributes[key] = value
                 }
+                for (key, value) in deprecated[target] ?? [:] where old[key] == nil { old[key] = value }
                 chain.append(target)
                 current = target
             }
             resolved[name] = attributes
+            if !old.isEmpty { resolvedDeprecated[name] = old }
         }
         workers = resolved
+        deprecated = resolvedDeprecated
+        return diagnostics
+    }
+
+    /// The order mod_jk's getters read deprecated names in (`jk_util.c`): `stopped` before
+    /// `disabled`, both only when `activation` is absent.
+    static let deprecatedReadingOrder = ["cachesize", "cache_timeout", "balanced_workers", "jvm_route", "stopped", "disabled"]
+
+    /// Gives each deprecated value to its current name where that name is not set, own or
+    /// inherited, as mod_jk reads them; call after `resolveReferences()`.
+    public mutating func applyDeprecatedNames() -> [ConfigDiagnostic] {
+        var diagnostics: [ConfigDiagnostic] = []
+        for worker in order {
+            guard let old = deprecated[worker] else { continue }
+            var setByOldName: [String: String] = [:]
+            for name in Self.deprecatedReadingOrder {
+                guard let given = old[name], case .deprecated(let replacement, let mapped)? = PropertySpec.attributes[name]?.kind
+                else { continue }
+                var value = given.value
+                if let mapped {
+                    // disabled=true → activation=D, stopped=true → activation=S; false means unset.
+                    guard ValueParsing.boolean(value) == true else { continue }
+                    value = mapped
+                }
+                if let earlier = setByOldName[replacement] {
+                    diagnostics.append(
+                        .warning("'worker.\(worker).\(name)' is ignored: 'worker.\(worker).\(earlier)' is set too, and mod_jk reads \(earlier) first", at: given.location))
+                } else if let current = workers[worker]?[replacement] {
+                    diagnostics.append(
+                        .warning("'worker.\(worker).\(name)' is ignored: 'worker.\(worker).\(replacement)' is set (at \(current.location)), as in mod_jk", at: given.location))
+                } else {
+                    workers[worker]?[replacement] = PropertyValue(value, at: given.location)
+                    setByOldName[replacement] = name
+                }
+            }
+        }
         return diagnostics
     }
 }

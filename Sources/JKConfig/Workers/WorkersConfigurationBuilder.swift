@@ -29,6 +29,7 @@ public enum WorkersConfigurationBuilder {
         var (properties, collectProblems) = WorkerProperties.collect(expanded.lines)
         diagnostics += collectProblems
         diagnostics += properties.resolveReferences()
+        diagnostics += properties.applyDeprecatedNames()
         var (model, modelProblems) = build(properties)
         // `cmd=dump` of the status worker: the properties as read (secrets masked).
         model.dump = expanded.lines.map { line in
