@@ -70,6 +70,8 @@ public struct JKConfiguration: Sendable {
         guard let main = directives.first else {
             return (JKConfiguration(global: global, servers: [], workers: workers, workerMounts: workerMounts), diagnostics)
         }
+        // A mount file shared by several servers (JkMountCopy) is read and reported once.
+        var parsedMountFiles: [String: [MountRule]] = [:]
         for (index, own) in directives.enumerated() {
             let server = servers[index]
             let isMain = index == 0
@@ -84,8 +86,11 @@ public struct JKConfiguration: Sendable {
                 rules += main.mounts.filter { !own.contains("\($0.isExclusion)\u{0}\($0.pattern)") }
             }
             let mountFile = own.mountFile ?? (inherit ? main.mountFile : nil)
-            if let mountFile, let text = mountFiles[mountFile] {
+            if let mountFile, let parsed = parsedMountFiles[mountFile] {
+                rules += parsed
+            } else if let mountFile, let text = mountFiles[mountFile] {
                 let (fileRules, problems) = MountFileParser.parse(text, file: resolvePath(mountFile))
+                parsedMountFiles[mountFile] = fileRules
                 rules += fileRules
                 diagnostics += problems
             }
@@ -144,9 +149,13 @@ public struct JKConfiguration: Sendable {
     func mountDiagnostics() -> [ConfigDiagnostic] {
         var diagnostics: [ConfigDiagnostic] = []
         var reported = Set<String>()
+        // A rule copied into virtual hosts (JkMountCopy) is reported once, at its line.
+        var checkedActivations = Set<String>()
         for server in servers {
             for rule in server.mounts.rules where rule.worker != "*" {
-                diagnostics += activationDiagnostics(rule)
+                if checkedActivations.insert("\(rule.isExclusion)\u{0}\(rule.pattern)\u{0}\(rule.worker)@\(rule.location?.description ?? "")").inserted {
+                    diagnostics += activationDiagnostics(rule)
+                }
                 let key = "\(rule.worker)@\(rule.location?.description ?? "")"
                 guard reported.insert(key).inserted else { continue }
                 if rule.isExclusion {

@@ -49,4 +49,31 @@ struct MountInheritanceTests {
             """)
         #expect(servers.last?.mounts.match("/app/x")?.worker == expected)
     }
+
+    @Test func aCopiedMountIsReportedOnceAtItsLine() {
+        let files = [
+            "/srv/httpd.conf": """
+                JkWorkersFile workers.properties
+                JkMountFile uriworkermap.properties
+                JkMount /app/* a;stopped=zz
+                <VirtualHost *:80>
+                ServerName one.test
+                JkMountCopy On
+                </VirtualHost>
+                <VirtualHost *:80>
+                ServerName two.test
+                JkMountCopy On
+                </VirtualHost>
+                """,
+            "/srv/workers.properties": Self.workers,
+            "/srv/uriworkermap.properties": "/files/*=nosuchworker\n/old/*=a;bogus=1\n",
+        ]
+        let read = HttpdConfigReader.read(path: "/srv/httpd.conf", serverRoot: "/srv", readFile: { files[$0] }, glob: { _ in [] })
+        let (_, diagnostics) = ConfigurationLoader.load(
+            servers: read.servers, serverRoot: "/srv", environment: [:],
+            readFile: { files[$0].map { .success($0) } ?? .failure(.init("missing")) })
+        let lines = diagnostics.map { "\($0.location?.file ?? ""):\($0.location?.line ?? 0)" }
+        #expect(!lines.isEmpty)
+        #expect(Set(lines).count == lines.count, "\(diagnostics.map(\.description))")
+    }
 }
