@@ -541,6 +541,26 @@ def test_update_member_ajp_settings():
     change("cmd=update&w=%s&sw=was2&vapng=2500" % LB)
 
 
+def test_update_replaying_modjks_edit_forms():
+    """mod_jk's edit forms send every field, host, port, retry interval and packet size
+    included, at their current values: a replay changes only what differs (here the
+    activation), in both. connection_ping_interval 0 is accepted (mod_jk's default)."""
+    t1 = T1
+    form = ("cmd=update&w=%s&sw=was1&vwa=D&vwf=1&vwn=was1&vwr=&vwc=&vwd=0&vahst=127.0.0.1&vaprt=%d"
+            "&vacpt=600&vapng=3000&vart=0&var=2&vari=100&varo=0&vabl=0&vamps=8192" % (LB, t1.ajp_port))
+    problems = []
+    try:
+        problems += change(form)
+        problems += state_after("mod_jk's member form", {"was1": {"activation": "DIS", "port": str(t1.ajp_port)}})[1]
+        problems += change("cmd=update&w=%s&vlr=2&vlri=100&vlt=60&vlee=30&vlx=0&vls=1&vlm=0&vll=0" % LB)
+        problems += state_after("mod_jk's lb form", {LB: {"retries": "2", "recover_time": "60"}})[1]
+        problems += change("cmd=update&w=%s&sw=was2&vacpi=0" % LB)
+    finally:
+        restore_baseline()
+        change("cmd=update&w=%s&sw=was2&vacpi=25" % LB, must=False)
+    fail_if(problems)
+
+
 def test_update_lb_settings():
     run_steps([
         ("cmd=update&w=%s&vlr=3&vlt=90&vls=0" % LB, "vlr=3&vlt=90&vls=0",
@@ -580,6 +600,17 @@ def test_recover_member_in_error():
                 assert r.status == 200 and r.kv().get("node") == "was2", (h.name, r, r.text[:300])
             note("%s: was1 ERR after %d request(s)" % (h.name, tries))
         problems += state_after("was1 stopped", {"was1": {"state": "ERR"}, LB: {"good": "1", "bad": "1"}})[1]
+        # error_time_ago counts from the error while was1 stays down (SwiftJK's watchdog CPINGs
+        # it every second meanwhile; a failed CPING must not restart the error's time).
+        first = {h.name: int(txt_workers(status(h, "cmd=show&w=%s&mime=txt" % LB).text)["was1"]["error_time_ago"])
+                 for h in (SWIFT, MODJK)}
+        time.sleep(3.2)
+        later = {h.name: int(txt_workers(status(h, "cmd=show&w=%s&mime=txt" % LB).text)["was1"]["error_time_ago"])
+                 for h in (SWIFT, MODJK)}
+        note("error_time_ago of was1: %s, 3.2 s later %s" % (first, later))
+        for name in first:
+            if later[name] < first[name] + 2:
+                problems.append("%s: error_time_ago %d, 3.2 s later %d" % (name, first[name], later[name]))
 
 
         problems += change("cmd=recover&w=%s&sw=was1" % LB)

@@ -60,7 +60,7 @@ extension Balancer {
             var record = runtime[position]
             let before = record.state
             if record.state == .error {
-                if now.milliseconds &- record.lastErrorTime > settings.recoverTime.value {
+                if now.milliseconds &- record.recoveryClockStart > settings.recoverTime.value {
                     if method.resetsRecoveredValue { record.lbValue = currentMax }
                     record.replyTimeouts = 0
                     record.state = .recovering

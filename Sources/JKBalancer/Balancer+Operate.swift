@@ -50,8 +50,7 @@ extension Balancer {
         record.bytesWritten = 0
         record.maxBusy = 0
         record.lbValue = 0
-        record.firstErrorTime = 0
-        record.lastErrorTime = 0
+        record.clearErrorTimes()
         record.lastCauseRaw = 0
         record.state = .idle
         record.routeMismatches = 0

@@ -119,8 +119,7 @@ extension Balancer {
         func clearError() {
             guard !erroredSinceStart else { return }
             record.state = .ok
-            record.firstErrorTime = 0
-            record.lastErrorTime = 0
+            record.clearErrorTimes()
         }
         switch result {
         case .success:
@@ -242,8 +241,7 @@ extension Balancer {
         runtime[position].state = .ok
         markReturned(&runtime[position], now: now)
         runtime[position].replyTimeouts = 0
-        runtime[position].firstErrorTime = 0
-        runtime[position].lastErrorTime = 0
+        runtime[position].clearErrorTimes()
         runtime[position].lastCauseRaw = 0
         return StateChange(member: member, from: before, to: .ok)
     }

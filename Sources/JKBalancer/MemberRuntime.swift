@@ -29,6 +29,11 @@ public struct MemberRuntime: Equatable, Sendable {
     public var bytesWritten: UInt64 = 0
     public var firstErrorTime: Int64 = 0
     public var lastErrorTime: Int64 = 0
+    /// The last failed health probe (the watchdog's CPING) of a member in error. It restarts
+    /// the `recover_time` clock, so no request is offered a member the probes still find down,
+    /// but it leaves `lastErrorTime` alone: the status worker's `error_time_ago` keeps growing
+    /// while the Tomcat stays down, as in mod_jk.
+    public var lastProbeFailure: Int64 = 0
     /// The watchdog of one child claims a health probe until this time, so children do not
     /// probe the same member all at once.
     public var probeClaimedUntil: Int64 = 0
@@ -65,6 +70,16 @@ public struct MemberRuntime: Equatable, Sendable {
     public var activation: Activation {
         get { Activation(rawValue: activationRaw) ?? .active }
         set { activationRaw = newValue.rawValue }
+    }
+
+    /// Where `recover_time` counts from for a member in error.
+    public var recoveryClockStart: Int64 { max(lastErrorTime, lastProbeFailure) }
+
+    /// Forgets the error times (the member is OK again, or its counters were reset).
+    public mutating func clearErrorTimes() {
+        firstErrorTime = 0
+        lastErrorTime = 0
+        lastProbeFailure = 0
     }
 }
 

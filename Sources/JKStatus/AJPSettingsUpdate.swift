@@ -121,14 +121,19 @@ public enum AJPChange: Sendable, Equatable {
 extension StatusUpdate {
     /// `va*` values for an ajp13 worker or lb member. Host, port, max packet size and retry
     /// interval are not changed at runtime (a new address needs new pools; packet buffers are
-    /// sized once; SwiftJK does not sleep between attempts): they are refused with that reason.
-    public static func ajpChanges(_ values: [(name: String, value: String)]) -> Result<[AJPChange], StatusError> {
+    /// sized once; SwiftJK does not sleep between attempts): they are refused with that reason,
+    /// unless the value is the one in effect (`fixed`: parameter → value), which changes nothing
+    /// and is accepted, since mod_jk's own edit form sends every field.
+    public static func ajpChanges(
+        _ values: [(name: String, value: String)], fixed: [String: String] = [:]
+    ) -> Result<[AJPChange], StatusError> {
         var changes: [AJPChange] = []
         for (name, value) in values {
             func number(_ range: ClosedRange<Int64>, _ rule: String) -> Int64? {
                 guard let v = Int64(value), range.contains(v) else { return nil }
                 return v
             }
+            if let current = fixed[name], StatusUpdate.sameValue(value, current) { continue }
             let change: AJPChange?
             let rule: String
             switch name {
@@ -137,7 +142,7 @@ extension StatusUpdate {
             case "vact": rule = "connect_timeout in ms, 0 (no CPING after connect) or more"; change = number(0...3_600_000, rule).map { .connectTimeout($0) }
             case "vapt": rule = "prepost_timeout in ms, 0 (no CPING before requests) or more"; change = number(0...3_600_000, rule).map { .prepostTimeout($0) }
             case "vacpt": rule = "connection_pool_timeout in s, 0 (never) or more"; change = number(0...86_400, rule).map { .connectionPoolTimeout(seconds: $0) }
-            case "vacpi": rule = "connection_ping_interval in s, 1 or more"; change = number(1...86_400, rule).map { .connectionPingInterval(seconds: $0) }
+            case "vacpi": rule = "connection_ping_interval in s, 0 (no CPING on idle connections) or more"; change = number(0...86_400, rule).map { .connectionPingInterval(seconds: $0) }
             case "var": rule = "retries, 1 to 1000"; change = number(1...1000, rule).map { .retries(Int32($0)) }
             case "varo": rule = "recovery_options, 0 to 31"; change = number(0...31, rule).map { .recoveryOptions(Int32($0)) }
             case "vabl": rule = "busy_limit, 0 (none) or more"; change = number(0...1_000_000, rule).map { .busyLimit(Int32($0)) }

@@ -266,7 +266,7 @@ public enum StatusFields {
     static func timeToRecover(_ runtime: MemberRuntime, balancer: JKBalancer.Balancer, record: BalancerRuntime, clock: StatusClock) -> (min: Int, max: Int) {
         guard runtime.state == .error else { return (0, 0) }
         let settings = balancer.settings.applying(record.settings)
-        let left = max(0, Int(settings.recoverTime.value / 1000) - clock.secondsSince(runtime.lastErrorTime))
+        let left = max(0, Int(settings.recoverTime.value / 1000) - clock.secondsSince(runtime.recoveryClockStart))
         let maintenance = timeToMaintenance(balancer, record: record, clock: clock)
         return (max(left, maintenance.min), max(left + maintenance.max - maintenance.min, maintenance.max))
     }

@@ -157,9 +157,9 @@ public enum StatusRenderers {
         if let workers = document.ajpWorkers {
             if options.listing { out += "<\(ns)ajp_workers\n  count=\"\(workers.count)\"\n>\n" }
             for worker in workers {
-                out += open("ajp", worker.fields, indent: "  ", ns)
+                // mod_jk closes the ajp element and lists its maps after it, not inside.
+                out += element("ajp", xmlOrder(pairs(worker.fields)), indent: "  ", ns)
                 for map in worker.maps { out += element("map", pairs(map), indent: "      ", ns) }
-                out += "  </\(ns)ajp>\n"
             }
             if options.listing { out += "</\(ns)ajp_workers>\n" }
         }
@@ -177,7 +177,8 @@ public enum StatusRenderers {
 
     static func pairs(_ record: Record) -> [(String, String)] { record.fields.map { ($0.key, $0.value) } }
 
-    /// mod_jk's xml form puts a member's `connection_ping_interval` before `retries`.
+    /// mod_jk's xml form puts an ajp13 worker's or member's `connection_ping_interval` before
+    /// `retries`.
     static func xmlOrder(_ attributes: [(String, String)]) -> [(String, String)] {
         guard let interval = attributes.firstIndex(where: { $0.0 == "connection_ping_interval" }),
             let retries = attributes.firstIndex(where: { $0.0 == "retries" }), retries < interval

@@ -69,9 +69,21 @@ public enum StatusUpdate {
         name.hasPrefix("val") && name.count > 3 && name.dropFirst(3).allSatisfy(\.isNumber)
     }
 
-    public static func lbChanges(_ values: [(name: String, value: String)]) -> Result<[LBChange], StatusError> {
+    /// A submitted value equal to the one in effect (host names ignore case, numbers leading
+    /// zeros).
+    static func sameValue(_ submitted: String, _ current: String) -> Bool {
+        if let a = Int(submitted), let b = Int(current) { return a == b }
+        return submitted.lowercased() == current.lowercased()
+    }
+
+    /// `fixed`: values of settings not changed at runtime, accepted when sent unchanged (as in
+    /// `ajpChanges`).
+    public static func lbChanges(
+        _ values: [(name: String, value: String)], fixed: [String: String] = [:]
+    ) -> Result<[LBChange], StatusError> {
         var changes: [LBChange] = []
         for (name, value) in values {
+            if let current = fixed[name], sameValue(value, current) { continue }
             switch name {
             case "vlri":
                 return .failure(StatusError(400, "vlri (retry_interval) is not changed at runtime by SwiftJK: it does not sleep between members; set it in workers.properties"))

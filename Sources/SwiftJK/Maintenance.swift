@@ -63,7 +63,7 @@ enum Maintenance {
                     return lb.balancer.recordProbeSuccess(member: member, runtime: &members, now: SystemClock.now())
                 case .failure(let failure):
                     members[member].lastCauseRaw = MemberAttempt.cause(of: failure).rawValue
-                    members[member].lastErrorTime = SystemClock.now().milliseconds
+                    members[member].lastProbeFailure = SystemClock.now().milliseconds
                     return nil
                 }
             } ?? nil

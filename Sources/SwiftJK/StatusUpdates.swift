@@ -15,7 +15,7 @@ enum StatusUpdates {
                 return .failure(StatusError(400, "\(foreign.name) does not apply to an ajp13 worker"))
             }
             let changes: [AJPChange]
-            switch StatusUpdate.ajpChanges(request.values) {
+            switch StatusUpdate.ajpChanges(request.values, fixed: fixedValues(ajp)) {
             case .success(let parsed): changes = parsed
             case .failure(let error): return .failure(error)
             }
@@ -40,13 +40,13 @@ enum StatusUpdates {
             }
             if let updates {
                 do {
-                    lines = try memberUpdates(updates, lb: lb, shared: shared)
+                    lines = try memberUpdates(updates, lb: lb, runtime: runtime, shared: shared)
                 } catch {
                     return .failure(error)
                 }
             } else {
                 let changes: [LBChange]
-                switch StatusUpdate.lbChanges(request.values) {
+                switch StatusUpdate.lbChanges(request.values, fixed: ["vlri": String(lb.settings.retryInterval.value)]) {
                 case .success(let parsed): changes = parsed
                 case .failure(let error): return .failure(error)
                 }
@@ -63,7 +63,7 @@ enum StatusUpdates {
     /// Member values (`vw*`) and their ajp13 settings (`va*`) for the given members: all
     /// validated first, then applied.
     static func memberUpdates(
-        _ updates: [(member: [Int], name: String, value: String)], lb: LBPlan, shared: SharedBalancerState
+        _ updates: [(member: [Int], name: String, value: String)], lb: LBPlan, runtime: Runtime, shared: SharedBalancerState
     ) throws(StatusError) -> [String] {
         let names = lb.configured.members.map(\.name)
         var memberChanges: [(Int, MemberChange)] = []
@@ -71,7 +71,11 @@ enum StatusUpdates {
         for update in updates {
             for member in update.member {
                 if update.name.hasPrefix("va") {
-                    switch StatusUpdate.ajpChanges([(update.name, update.value)]) {
+                    var fixed: [String: String] = [:]
+                    if member < lb.memberWorkers.count, case .ajp(let ajp) = runtime.configuration.plans[lb.memberWorkers[member]] {
+                        fixed = fixedValues(ajp)
+                    }
+                    switch StatusUpdate.ajpChanges([(update.name, update.value)], fixed: fixed) {
                     case .success(let parsed): ajpChanges += parsed.map { (member, $0) }
                     case .failure(let error): throw error
                     }
@@ -97,5 +101,11 @@ enum StatusUpdates {
         // busy_limit is part of the balancer's choice: every child rebuilds it.
         if busyLimitChanged { shared.withBalancer(lb.sharedSlot) { record, _ in record.sequence &+= 1 } }
         return lines
+    }
+
+    /// The ajp13 settings SwiftJK does not change at runtime, as mod_jk's edit form fills them in.
+    static func fixedValues(_ ajp: AJPPlan) -> [String: String] {
+        ["vahst": ajp.host, "vaprt": String(ajp.port), "vamps": String(ajp.settings.maxPacketSize),
+         "vari": String(ajp.settings.retryInterval.value)]
     }
 }

@@ -241,6 +241,25 @@ struct StickyAndFailoverTests {
         #expect(runtime[0].state == .probing)
     }
 
+    /// A failed health probe restarts the recover_time clock but not the error's own time,
+    /// which the status worker shows as error_time_ago.
+    @Test func aFailedProbePostponesRecoveryButKeepsTheErrorTime() {
+        let balancer = Self.twoNodes
+        var runtime = balancer.initialRuntime()
+        var shared = BalancerRuntime()
+        _ = balancer.maintainIfDue(runtime: &runtime, shared: &shared, now: Self.t0)
+        var local = RequestMemberStates()
+        _ = balancer.record(.backendDown, cause: .connectRefused, member: 0, bytes: 0, runtime: &runtime, local: &local, now: Self.t0)
+        runtime[0].lastProbeFailure = (Self.t0 + .seconds(100)).milliseconds
+        _ = balancer.maintainIfDue(runtime: &runtime, shared: &shared, now: Self.t0 + .seconds(121))
+        #expect(runtime[0].state == .error)
+        #expect(runtime[0].lastErrorTime == Self.t0.milliseconds)
+        _ = balancer.maintainIfDue(runtime: &runtime, shared: &shared, now: Self.t0 + .seconds(181))
+        #expect(runtime[0].state == .recovering)
+        _ = balancer.record(.success, member: 0, bytes: 0, runtime: &runtime, local: &local, now: Self.t0 + .seconds(182))
+        #expect(runtime[0].lastProbeFailure == 0 && runtime[0].lastErrorTime == 0)
+    }
+
     @Test func forcedRecoveryWhenEveryMemberIsInError() {
         let balancer = Self.twoNodes
         var runtime = balancer.initialRuntime()

@@ -117,6 +117,21 @@ struct RenderersTests {
         #expect(xml.hasSuffix("  <jk:result\n    type=\"OK\"\n    message=\"Action finished\"\n  />\n</jk:status>\n"))
     }
 
+    /// mod_jk closes a plain ajp13 worker's element and lists its maps after it.
+    @Test func xmlListsAPlainWorkersMapsAfterItsElement() {
+        let fields = StatusFields.ajpWorker(Self.ajp("ajp1", port: 51149), counters: AJPCounters(), mapCount: 1, clock: Self.clock)
+        var map = Record()
+        map.add("id", 1)
+        let document = StatusDocument(ajpWorkers: [.init(name: "ajp1", fields: fields, maps: [map])], result: .finished)
+        let xml = StatusRenderers.xml(document, StatusRenderers.Options())
+        #expect(xml.contains("    last_reset_ago=\"0\"\n  />\n      <jk:map\n        id=\"1\"\n      />\n</jk:ajp_workers>\n") || xml.contains("    last_reset_ago=\"0\"\n  />\n      <jk:map\n        id=\"1\"\n      />\n  <jk:result"), "\(xml)")
+        #expect(!xml.contains("</jk:ajp>"))
+        let lines = xml.split(separator: "\n").map { $0.droppingLeading(" ") }
+        let interval = lines.firstIndex { $0.hasPrefix("connection_ping_interval=") }
+        let retries = lines.firstIndex { $0.hasPrefix("retries=") }
+        #expect(interval != nil && retries != nil && interval! < retries!)
+    }
+
     @Test func xmlWithoutNamespace() {
         let xml = StatusRenderers.xml(
             StatusDocument(result: .finished), StatusRenderers.Options(ns: "-", xmlns: "-", doctype: "<!DOCTYPE status>"))

@@ -115,15 +115,26 @@ struct AJPSettingsUpdateTests {
         ("vart", "5000", AJPChange.replyTimeout(5000)), ("vapng", "2000", .pingTimeout(2000)), ("vact", "0", .connectTimeout(0)),
         ("vapt", "1500", .prepostTimeout(1500)), ("vacpt", "300", .connectionPoolTimeout(seconds: 300)),
         ("vacpi", "60", .connectionPingInterval(seconds: 60)), ("var", "3", .retries(3)), ("varo", "4", .recoveryOptions(4)),
-        ("vabl", "10", .busyLimit(10)),
+        ("vabl", "10", .busyLimit(10)), ("vacpi", "0", .connectionPingInterval(seconds: 0)),
     ])
     func values(name: String, value: String, change: AJPChange) throws {
         #expect(try StatusUpdate.ajpChanges([(name, value)]).get() == [change])
     }
 
-    @Test(arguments: [("vart", "-1"), ("var", "0"), ("varo", "32"), ("vacpi", "0"), ("vahst", "other"), ("vaprt", "8010"), ("vamps", "16384"), ("vari", "10"), ("vwf", "2")])
+    @Test(arguments: [("vart", "-1"), ("var", "0"), ("varo", "32"), ("vacpi", "-1"), ("vahst", "other"), ("vaprt", "8010"), ("vamps", "16384"), ("vari", "10"), ("vwf", "2")])
     func refused(name: String, value: String) {
         #expect(StatusUpdate.ajpChanges([(name, value)]).failure?.status == 400)
+    }
+
+    /// mod_jk's edit form sends host, port, packet size and retry interval with every update:
+    /// the values in effect change nothing and pass; another value is still refused.
+    @Test func settingsNotChangedAtRuntimeAcceptTheirCurrentValue() throws {
+        let fixed = ["vahst": "Tomcat1.example", "vaprt": "8009", "vamps": "8192", "vari": "100"]
+        let form = [("vahst", "tomcat1.example"), ("vaprt", "8009"), ("vamps", "8192"), ("vari", "100"), ("vart", "5000")]
+        #expect(try StatusUpdate.ajpChanges(form, fixed: fixed).get() == [.replyTimeout(5000)])
+        #expect(StatusUpdate.ajpChanges([("vaprt", "8010")], fixed: fixed).failure?.status == 400)
+        #expect(try StatusUpdate.lbChanges([("vlri", "100"), ("vlr", "3")], fixed: ["vlri": "100"]).get().count == 1)
+        #expect(StatusUpdate.lbChanges([("vlri", "50")], fixed: ["vlri": "100"]).failure?.status == 400)
     }
 
     @Test func aChangeShowsOldAndNewAndMarksTheField() {
