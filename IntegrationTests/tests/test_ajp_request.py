@@ -30,7 +30,7 @@ from harness.fakeajp import FakeAJP, attribute
 SECRET = "request-facts-secret"
 USER, PASSWORD = "alice", "wonder land:42"
 TC = HTTPD = REC = REC_R1 = REC_R2 = None
-SSL_PORT = CUSTOM_PORT = None
+SSL_PORT = CUSTOM_PORT = NOEXTRACT_PORT = None
 SERVER_CERT = CLIENT_CERT = None
 
 # Every method with an AJP code except HEAD and TRACE (own tests), then two without a code.
@@ -44,7 +44,7 @@ CUSTOM = {"MY_ADDR": "198.51.100.7", "MY_RPORT": "4711", "MY_RHOST": "client.exa
 
 
 def setup_module():
-    global TC, HTTPD, REC, REC_R1, REC_R2, SSL_PORT, CUSTOM_PORT, SERVER_CERT, CLIENT_CERT
+    global TC, HTTPD, REC, REC_R1, REC_R2, SSL_PORT, CUSTOM_PORT, NOEXTRACT_PORT, SERVER_CERT, CLIENT_CERT
     require_tools()
     so = module_so()
     TC = Tomcat("facts", "facts1", secret=SECRET, extra_connector_attrs={
@@ -53,7 +53,7 @@ def setup_module():
     REC = FakeAJP("ok", name="fakeajp-rec", keep=50).start()
     REC_R1 = FakeAJP("ok", name="fakeajp-r1", keep=50).start()
     REC_R2 = FakeAJP("ok", name="fakeajp-r2", keep=50).start()
-    SSL_PORT, CUSTOM_PORT = ports.free_ports(2)
+    SSL_PORT, CUSTOM_PORT, NOEXTRACT_PORT = ports.free_ports(3)
     workers = "\n".join(
         ["worker.list=w,rec,lbw"] + ajp13_worker_lines(TC, name="w") +
         ["worker.rec.type=ajp13", "worker.rec.host=127.0.0.1", "worker.rec.port=%d" % REC.port,
@@ -87,6 +87,7 @@ def setup_module():
     HTTPD.extra_conf = f"""
 Listen 127.0.0.1:{SSL_PORT}
 Listen 127.0.0.1:{CUSTOM_PORT}
+Listen 127.0.0.1:{NOEXTRACT_PORT}
 SSLSessionCache "shmcb:{root}/logs/ssl_scache(512000)"
 # Basic auth only when asked for (?auth=1), so the same pages serve the other tests.
 <LocationMatch "^/(wire/)?echo\\.jsp$">
@@ -110,6 +111,15 @@ SetEnv MY_VAR from-setenv
     SSLVerifyDepth 1
     JkMount /*.jsp w
     JkMount /wire/* rec
+</VirtualHost>
+<VirtualHost 127.0.0.1:{NOEXTRACT_PORT}>
+    ServerName 127.0.0.1
+    SSLEngine on
+    SSLCertificateFile "{SERVER_CERT[0]}"
+    SSLCertificateKeyFile "{SERVER_CERT[1]}"
+    SSLOptions +StdEnvVars +ExportCertData
+    JkExtractSSL Off
+    JkMount /*.jsp w
 </VirtualHost>
 <VirtualHost 127.0.0.1:{CUSTOM_PORT}>
     ServerName 127.0.0.1
@@ -268,6 +278,33 @@ def test_tls_facts_reach_tomcat():
         kv.get("attr.org.apache.tomcat.util.net.secure_protocol_version")
     assert protocol == tls["protocol"], (kv, tls)
     assert kv.get("attr.jakarta.servlet.request.X509Certificate.count") == "1", kv
+
+
+def test_tls_without_a_client_certificate_sends_no_certificate():
+    """mod_ssl sets SSL_CLIENT_CERT to "" when the client presents none; like mod_jk, no
+    certificate attribute then (Tomcat would give the application an empty array)."""
+    resp, tls = http.https_request("GET", "https://127.0.0.1:%d/echo.jsp" % SSL_PORT)
+    assert resp.status == 200, resp
+    kv = resp.kv()
+    assert kv["isSecure"] == "true", kv
+    assert "attr.jakarta.servlet.request.X509Certificate.count" not in kv, kv
+    assert kv.get("attr.jakarta.servlet.request.cipher_suite") == tls["cipher"], (kv, tls)
+    REC.reset()
+    resp, _ = http.https_request("GET", "https://127.0.0.1:%d/wire/x" % SSL_PORT)
+    assert resp.status == 200, resp
+    req = last_request(REC)
+    assert attribute(req, "ssl_cert") is None and attribute(req, "ssl_cipher"), req["attributes"]
+
+
+def test_jk_extract_ssl_off_marks_nothing_secure():
+    """JkExtractSSL Off: like mod_jk, Tomcat sees plain http (not secure, no TLS facts), even
+    though the connection is TLS."""
+    resp, _ = http.https_request("GET", "https://127.0.0.1:%d/echo.jsp" % NOEXTRACT_PORT,
+                                 client_cert=CLIENT_CERT)
+    assert resp.status == 200, resp
+    kv = resp.kv()
+    assert kv["isSecure"] == "false" and kv["scheme"] == "http", kv
+    assert not [k for k in kv if k.startswith("attr.jakarta.servlet.request.")], kv
 
 
 def test_upload_over_tls():

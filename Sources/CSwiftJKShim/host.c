@@ -127,6 +127,34 @@ static int host_flush(void *rv)
     return 0;
 }
 
+/* A filter that may rewrite the body sits before the protocol filters (OLD_WRITE only buffers
+   ap_rwrite's bytes). */
+static int content_filtered(request_rec *r)
+{
+    ap_filter_t *f;
+    for (f = r->output_filters; f && f != r->proto_output_filters; f = f->next)
+        if (f->frec != ap_old_write_func && f->frec->ftype < AP_FTYPE_PROTOCOL)
+            return 1;
+    return 0;
+}
+
+static int host_flush_completed(void *rv)
+{
+    request_rec *r = rv;
+    if (content_filtered(r)) {
+        /* Most such filters decide on the first bytes and step aside (a mod_filter harness by
+           content type, DEFLATE by Accept-Encoding): let them see the body, then look again. */
+        apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+        apr_status_t status = ap_pass_brigade(r->output_filters, bb);
+        apr_brigade_destroy(bb);
+        if (status != APR_SUCCESS || r->connection->aborted)
+            return -1;
+        if (content_filtered(r))
+            return 0;
+    }
+    return host_flush(rv);
+}
+
 static const char *host_get_env(void *rv, const char *name)
 {
     request_rec *r = rv;
@@ -250,4 +278,5 @@ const sjk_request_host sjk_shim_request_host = {
     host_set_lb_notes,
     host_write_many,
     host_read_body_available,
+    host_flush_completed,
 };

@@ -156,11 +156,17 @@ final class HttpdClient: ClientSide {
     /// for END_RESPONSE, which Tomcat often sends in a second segment, and by the time the
     /// flush is done that segment has usually arrived, so the wait for it rarely sleeps. The
     /// bytes would have been written at the end of the request anyway: no extra system call.
+    /// A filter that rewrites the body (mod_deflate for a client that takes gzip) keeps it until
+    /// EOS instead, as with mod_jk, so httpd can still compute its Content-Length.
     private func writeCompleted() throws(ClientError) {
         guard let bodyLength, bytesWritten >= bodyLength else { return }
         self.bodyLength = nil
         bodyComplete = true
-        try flush()
+        guard let flushCompleted = host.pointee.flush_completed else { return try flush() }
+        if flushCompleted(request) != 0 {
+            failed = true
+            throw .aborted
+        }
     }
 
     /// Chunks that arrived together: one pass down httpd's output filters (one `writev`) when

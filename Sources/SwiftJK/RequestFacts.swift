@@ -191,8 +191,8 @@ final class RequestFacts: @unchecked Sendable {
         serverNameText = indicated(environment[keys.localName], else: v.server_name)
         // JkLocalPortIndicator overrides the port Tomcat sees (AJP has one port field).
         serverPort = indicatedLocalPort ?? Int(v.server_port)
-        let https = environment[keys.https]
-        isSSL = https.map { $0.lowercased() == "on" } ?? false
+        // As mod_jk: with JkExtractSSL Off the request is not marked secure either.
+        isSSL = context.extractSSL && environment[keys.https].map { $0.lowercased() == "on" } ?? false
         remoteUser = environment[keys.remoteUser] ?? text(v.remote_user)
         authType = environment[keys.authType] ?? text(v.auth_type)
         let headers = HeaderList(view: v.headers_in, count: Int(v.n_headers_in))
@@ -202,9 +202,11 @@ final class RequestFacts: @unchecked Sendable {
         self.contentLengthHeaders = contentLengthHeaders
         contentLength = environment[keys.ignoreCL] != nil ? -1 : v.content_length
         headerOnly = v.header_only != 0
-        if isSSL && context.extractSSL {
+        if isSSL {
             var ssl = SSLFacts()
-            ssl.cert = environment[keys.certs]
+            // mod_ssl sets SSL_CLIENT_CERT to "" when the client sent none: no attribute then
+            // (Tomcat would otherwise give the application an empty certificate array).
+            ssl.cert = environment[keys.certs].flatMap { $0.isEmpty ? nil : $0 }
             if options.contains(.forwardSSLCertChain), ssl.cert != nil {
                 let prefix = context.settings.indicators.certChainPrefix
                 var index = 0

@@ -160,6 +160,11 @@ typedef struct sjk_request_host {
        input filters): >0 bytes read, 0 none now (a failed read, which took nothing, included:
        the next read_body reports it), <0 bytes were taken but could not be copied. */
     long (*read_body_available)(void *r, char *buf, size_t len);
+    /* The write that completes a body of known length: flush it to the client, unless a filter
+       that may rewrite the body (DEFLATE, INCLUDES, …) still holds it once it has seen the
+       body's first bytes; that filter then finishes at EOS and Content-Length stays computable.
+       0, or -1 when the client is gone. */
+    int (*flush_completed)(void *r);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */
