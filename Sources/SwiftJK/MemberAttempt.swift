@@ -88,7 +88,9 @@ struct MemberAttempt {
             case .completed(let reuse):
                 client.release(lease.connection, reusable: reuse && !httpd.disableReuse)
                 var result = Result(outcome: outcome, reusedConnection: !lease.fresh, attemptResult: .success, cause: .none)
+                // Not a 403 whose connection is dropped only for bytes beyond its Content-Length.
                 result.secretRejected = outcome.status == 403 && !reuse && outcome.unaskedBodyPackets == 0
+                    && httpd.bytesBeyondLength == 0
                 return counted(result)
             case .clientFailed:
                 client.discard(lease.connection, abort: Int(live.recoveryOptions) & RetryPolicy.closeBackendOnClientError != 0)
