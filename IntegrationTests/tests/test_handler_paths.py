@@ -8,7 +8,10 @@
     third (mod_jk: up to `retries` rounds of min(members, lb_retries) attempts);
   * fail_on_status on a plain ajp13 worker answers at once, without asking Tomcat twice;
   * the JK_REQUEST_DURATION note is seconds.microseconds, as mod_jk sets it;
-  * JkRequestLogFormat lines carry the stamp only, then the fields (mod_jk's request log).
+  * JkRequestLogFormat lines carry the stamp only, then the fields (mod_jk's request log);
+  * a mapped URI's normalised form replaces r->uri, as in mod_jk: `<Location>` rules see the
+    path without `;parameters` (no way past them with `;x=1`), `%U` logs it, and Tomcat is
+    still sent the URI as the client wrote it.
 Scripted backends (harness/fakeajp.py) stand in for Tomcat.
 """
 
@@ -33,7 +36,7 @@ def setup_module():
     require_tools()
     so = module_so()
     for name in ("a", "b", "c"):
-        FAKES[name] = FakeAJP("ok", name="fake-" + name).start()
+        FAKES[name] = FakeAJP("ok", name="fake-" + name, keep=5).start()
     FAKES["s503"] = FakeAJP(status_503, name="fake-503").start()
     dead1, dead2 = ports.free_port(), ports.free_port()
     workers = "\n".join([
@@ -66,6 +69,9 @@ def setup_module():
 </Location>
 <Location /nojk>
     SetEnvIf Request_URI "/nojk/skip" no-jk
+</Location>
+<Location "/mapped/secret">
+    Require all denied
 </Location>
 LogFormat "%r %s duration=%{JK_REQUEST_DURATION}n" jkduration
 CustomLog logs/duration.log jkduration
@@ -148,6 +154,24 @@ def test_request_log_line_has_the_stamp_only():
     assert lines, H.jk_log()[-2000:]
     assert re.fullmatch(r"\[\w{3} \w{3} \d\d \d\d:\d\d:\d\d \d{4}\] second 127\.0\.0\.1 200 GET /mapped/req\?x=1 12 \d+\.\d{6}",
                         lines[-1]), lines[-1]
+
+
+def test_location_rules_see_the_uri_without_path_parameters():
+    import time
+    for path in ("/mapped/secret", "/mapped/secret;x=1", "/mapped;a=b/secret", "/mapped/secret;jsessionid=AB.c"):
+        r = http.get(H.url(path))
+        assert r.status == 403, (path, r)
+    FAKES["b"].reset()
+    r = http.get(H.url("/mapped/open;jsessionid=AB12.node?q=1"))
+    assert r.status == 200, r
+    sent = FAKES["b"].requests[-1]["uri"]
+    assert sent == "/mapped/open;jsessionid=AB12.node", sent
+    deadline = time.time() + 5
+    lines = []
+    while time.time() < deadline and not lines:
+        lines = [l for l in H.jk_log().splitlines() if " GET /mapped/open" in l]
+        time.sleep(0.05)
+    assert lines and " GET /mapped/open?q=1 " in lines[-1], lines
 
 
 def test_sticky_session_force_says_so():

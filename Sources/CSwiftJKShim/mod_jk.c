@@ -374,18 +374,27 @@ static void jk_child_init(apr_pool_t *pchild, server_rec *s)
  * Requests
  * ------------------------------------------------------------------------------------------- */
 
-/* What translate_name chose, kept for the handler. */
+/* What translate_name chose, kept for the handler; orig_uri: r->uri before translate_name
+   replaced it with its normalised form (NULL when it did not). */
 typedef struct {
     int worker;
     int rule;
+    const char *orig_uri;
 } sjk_mapping;
 
-static void set_mapping(request_rec *r, int worker, int rule)
+static void set_mapping(request_rec *r, int worker, int rule, const char *orig_uri)
 {
     sjk_mapping *m = apr_palloc(r->pool, sizeof(*m));
     m->worker = worker;
     m->rule = rule;
+    m->orig_uri = orig_uri;
     ap_set_module_config(r->request_config, &jk_module, m);
+}
+
+static const char *get_orig_uri(request_rec *r)
+{
+    sjk_mapping *m = ap_get_module_config(r->request_config, &jk_module);
+    return m ? m->orig_uri : NULL;
 }
 
 static int get_worker_index(request_rec *r)
@@ -410,6 +419,7 @@ static int translate(request_rec *r)
     sjk_server_conf *conf = server_conf(r->server);
     sjk_translate_view view;
     int index = -1, rule = -1, rc;
+    const char *before = r->uri;
     if (r->proxyreq || !conf->runtime || !r->uri)
         return DECLINED;
     view.r = r;
@@ -420,7 +430,7 @@ static int translate(request_rec *r)
     rc = sjk_translate(&view, conf->runtime, &index, &rule);
     if (rc == SJK_MAPPED) {
         r->handler = JK_HANDLER;
-        set_mapping(r, index, rule);
+        set_mapping(r, index, rule, r->uri != before ? before : NULL);
         return DECLINED; /* let other translators set r->filename, as mod_jk does */
     }
     if (rc == SJK_ALIASED)
@@ -482,7 +492,8 @@ static int handler(request_rec *r)
     view.worker_name = apr_table_get(r->notes, "JK_WORKER_NAME");
     view.method = r->method;
     view.protocol = r->protocol;
-    view.uri = r->uri;
+    view.uri = get_orig_uri(r) ? get_orig_uri(r) : r->uri;
+    view.mapped_uri = get_orig_uri(r) ? r->uri : NULL;
     view.unparsed_uri = r->unparsed_uri;
     view.args = r->args;
     view.remote_addr = r->useragent_ip;

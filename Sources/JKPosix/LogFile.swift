@@ -27,7 +27,9 @@ public final class LogFile: @unchecked Sendable {
     }
 
     /// Writes one complete line (the caller includes the newline). Short writes are finished
-    /// with further writes; errors are dropped, as a logger must never fail a request.
+    /// with further writes. A line that cannot be written (disk full, a piped logger gone
+    /// during a graceful restart) goes to stderr, which in an httpd child is httpd's error
+    /// log, as mod_jk sends it there; a logger must never fail a request.
     public func write(_ line: UnsafeRawBufferPointer) {
         guard var pointer = line.baseAddress else { return }
         var remaining = line.count
@@ -37,11 +39,19 @@ public final class LogFile: @unchecked Sendable {
             let written = Glibc.write(descriptor, pointer, remaining)
             if written < 0 {
                 if errno == EINTR { continue }
+                writeToStandardError(line, failure: errno)
                 return
             }
             remaining -= written
             pointer += written
         }
+    }
+
+    private func writeToStandardError(_ line: UnsafeRawBufferPointer, failure: Int32) {
+        guard descriptor != STDERR_FILENO else { return }
+        var prefix = "SwiftJK: cannot write the jk log (\(errnoMessage(failure))): "
+        prefix.withUTF8 { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        _ = Glibc.write(STDERR_FILENO, line.baseAddress, line.count)
     }
 
     public func write(_ line: String) {

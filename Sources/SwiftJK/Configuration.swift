@@ -328,7 +328,7 @@ final class ServerContext: @unchecked Sendable {
         options = settings.options
         extractSSL = settings.extractSSL
         hasEnvVars = !settings.envVars.isEmpty
-        hasRequestLogFormat = settings.requestLogFormat != nil
+        hasRequestLogFormat = settings.requestLogFormat?.isEmpty == false
         keys = EnvironmentKeys(settings.indicators)
     }
 

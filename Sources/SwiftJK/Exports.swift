@@ -51,6 +51,11 @@ import JKPosix
     }
     for problem in problems { StartupLog.write(startup, level: SJK_LOG_ERROR, console: true, "SwiftJK: \(problem)") }
     guard problems.isEmpty else { return -1 }
+    if let main = configuration.jk.servers.first, main.logFile == nil {
+        // As mod_jk: httpd's error log says where the jk log went.
+        StartupLog.write(startup, level: SJK_LOG_WARN, console: false,
+                         "SwiftJK: no JkLogFile defined in httpd.conf; the jk log is \(configuration.startup.resolve(configuration.logFile(of: main)))")
+    }
     StartupReport.write(configuration)
     return 0
 }

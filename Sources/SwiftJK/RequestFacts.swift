@@ -12,6 +12,9 @@ final class RequestFacts: @unchecked Sendable {
     /// The request's strings as httpd holds them; Swift strings only on demand (`RequestText`).
     /// r->uri (decoded by httpd, path parameters kept).
     private(set) var uriText: RequestText
+    /// r->uri after translate_name normalised it (a mount matched a URI with path parameters or
+    /// dot segments), for the request log's `%U` as in mod_jk; nil when it was not changed.
+    private(set) var mappedURI: String?
     /// r->unparsed_uri (as the client sent it, with the query string).
     private var unparsedURIText: RequestText
     private(set) var queryText: RequestText
@@ -165,6 +168,7 @@ final class RequestFacts: @unchecked Sendable {
         method = Self.knownMethod(v.method) ?? text(v.method) ?? "GET"
         protocolVersion = Self.knownProtocol(v.protocol) ?? text(v.protocol) ?? "HTTP/1.1"
         uriText = RequestText(v.uri)
+        mappedURI = v.mapped_uri.map { String(cString: $0) }
         unparsedURIText = RequestText(v.unparsed_uri)
         queryText = RequestText(v.args)
         // The port goes with the address, as in mod_jk: the TCP peer's with

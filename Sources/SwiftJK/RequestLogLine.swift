@@ -30,7 +30,7 @@ enum RequestLogLine {
             case "r": line += facts.requestLine ?? "\(facts.method) \(facts.uri) \(facts.protocolVersion)"
             case "s": line += String(status)
             case "T": line += seconds(microseconds: durationMicroseconds)
-            case "U": line += facts.uri
+            case "U": line += facts.mappedURI ?? facts.uri
             case "v": line += facts.canonicalName ?? facts.serverName
             case "V": line += facts.serverName
             case "w": line += worker

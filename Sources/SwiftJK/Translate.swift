@@ -12,6 +12,15 @@ enum Translate {
     /// mod_jk's JK_MAX_URI_LEN.
     static let maxURILength = 4095
 
+    /// A mapped URI's normalised form replaces r->uri, as in mod_jk: httpd's `<Location>`
+    /// sections and `%U` then see the path Tomcat serves, so `/admin.jsp;x=1` cannot slip past
+    /// `<Location /admin.jsp>`. Tomcat is still sent the URI as the client wrote it (the shim
+    /// keeps it for the handler).
+    private static func useNormalized(_ normalized: String?, _ v: sjk_translate_view) {
+        guard let normalized, let setURI = v.host?.pointee.set_uri else { return }
+        normalized.withCString { setURI(v.r, $0) }
+    }
+
     static func map(
         _ view: UnsafePointer<sjk_translate_view>, runtime: Runtime, workerIndex: UnsafeMutablePointer<Int32>?,
         ruleIndex: UnsafeMutablePointer<Int32>?
@@ -43,12 +52,15 @@ enum Translate {
         }
         // Most URIs need no normalisation: match httpd's bytes directly, no String made.
         let matched: Int?
+        var normalizedURI: String?
         if bytes.first == UInt8(ascii: "/") && !URINormalizer.needsWork(bytes) {
             matched = mounts.table.matchIndex(bytes: bytes)
         } else {
             let uri = String(cString: uriPointer)
             switch URINormalizer.normalize(uri) {
-            case .success(let normalized): matched = mounts.table.matchIndex(normalized)
+            case .success(let normalized):
+                matched = mounts.table.matchIndex(normalized)
+                if normalized != uri { normalizedURI = normalized }
             case .failure(.escapesRoot):
                 log.error("URI '\(uri)' climbs above the root with '..' → 400\(idSuffix(v, configuration.servers[serverIndex]))")
                 return 400
@@ -69,6 +81,7 @@ enum Translate {
             }
             workerIndex?.pointee = -1
             ruleIndex?.pointee = -1
+            useNormalized(normalizedURI, v)
             return Int32(SJK_MAPPED)
         }
         workerIndex?.pointee = Int32(index)
@@ -76,6 +89,7 @@ enum Translate {
         if let setNote = v.host?.pointee.set_note {
             configuration.plans[index].name.withCString { name in setNote(v.r, "JK_WORKER_NAME", name) }
         }
+        useNormalized(normalizedURI, v)
         return Int32(SJK_MAPPED)
     }
 

@@ -85,12 +85,19 @@ struct ModJkReadingTests {
         #expect(effective.intersection(.forwardURIMask) == expected)
     }
 
-    @Test func aStampFormatLongerThanModJksIsCutWithAWarning() {
+    /// Debian's mod_jk 1.2.48 uses a long format whole; only %Q/%q need it to fit 64 bytes, and
+    /// are written as they are otherwise.
+    @Test func aLongStampFormatIsUsedWholeAndItsFractionLeftAsWritten() {
         let long = String(repeating: "x", count: 62) + "%H more"
-        let (used, problems) = DirectiveParser.checkStampFormat(long)
-        #expect(used == String(repeating: "x", count: 62))
+        #expect(DirectiveParser.checkStampFormat(long) == (long, []))
+        let (used, problems) = DirectiveParser.checkStampFormat(long + " %Q")
+        #expect(used == long + " %%Q")
         #expect(problems.count == 1)
         let (same, none) = DirectiveParser.checkStampFormat("[%H:%M:%S.%Q] ")
         #expect(same == "[%H:%M:%S.%Q] " && none.isEmpty)
+    }
+
+    @Test func requestLogFormatEscapesAreDecoded() {
+        #expect(DirectiveParser.unescapeRequestLogFormat("%w\\t%s\\n\\\\x\\q") == "%w\t%s\n\\x\\q")
     }
 }

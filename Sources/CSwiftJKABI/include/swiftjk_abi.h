@@ -187,7 +187,7 @@ typedef struct sjk_request_view {
     const char *worker_name;        /* JK_WORKER_NAME env (SetHandler jakarta-servlet), or NULL */
     const char *method;
     const char *protocol;
-    const char *uri;                /* r->uri */
+    const char *uri;                /* r->uri as the client's request had it: what Tomcat is sent */
     const char *unparsed_uri;       /* r->unparsed_uri */
     const char *args;               /* r->args, or NULL */
     const char *remote_addr;        /* r->useragent_ip */
@@ -210,6 +210,8 @@ typedef struct sjk_request_view {
     int canonical_port;             /* r->server->port, else ap_default_port (the request log's %p) */
     const char *server_description; /* ap_get_server_description() (status worker) */
     int env_count;                  /* entries in r->subprocess_env: 0 spares every get_env */
+    const char *mapped_uri;         /* r->uri once translate_name normalised it (path parameters
+                                       and dot segments removed), else NULL */
 } sjk_request_view;
 
 /* Result codes of sjk_translate. */

@@ -147,12 +147,16 @@ public enum DirectiveParser {
                 guard expect(1...1) else { continue }
                 if let problem = validateRequestLogFormat(args[0]) {
                     // mod_jk logs "format array NULL" and writes no request lines; so does
-                    // SwiftJK, but says why at the directive's line.
+                    // SwiftJK, but says why at the directive's line. An empty format: this
+                    // server writes none (not the main server's).
                     warning("\(problem); no request log lines are written, as in mod_jk")
+                    single()
+                    settings.requestLogFormat = ""
                     continue
                 }
                 single()
-                settings.requestLogFormat = args[0]
+                // mod_jk decodes \t, \n and \\ (as mod_log_config does).
+                settings.requestLogFormat = unescapeRequestLogFormat(args[0])
             case "JkOptions":
                 guard !args.isEmpty else {
                     error("needs at least one option")
@@ -298,25 +302,42 @@ public enum DirectiveParser {
     static func checkStampFormat(_ format: String) -> (String, [String]) {
         var problems: [String] = []
         var used = format
-        if format.utf8.count > 63 {
-            used = ""
-            for character in format {
-                guard used.utf8.count + character.utf8.count <= 63 else { break }
-                used.append(character)
-            }
-            let percents = used.reversed().prefix { $0 == "%" }.count
-            if percents % 2 == 1 { used.removeLast() }
-            problems.append("format longer than 63 characters (mod_jk cuts its stamp there): '\(used)' is used")
-        }
-        let q = used.components(separatedBy: "%Q").count - 1
-        let lowerQ = used.components(separatedBy: "%q").count - 1
-        if q + lowerQ > 1 {
+        let q = format.components(separatedBy: "%Q").count - 1
+        let lowerQ = format.components(separatedBy: "%q").count - 1
+        if format.utf8.count > 63 && q + lowerQ > 0 {
+            // mod_jk fits a format with %Q/%q into 64 bytes to fill in the fraction; a longer one
+            // is used whole, with %Q/%q as they are. "%%Q" makes strftime write "%Q".
+            used = format.components(separatedBy: "%Q").joined(separator: "%%Q")
+            used = used.components(separatedBy: "%q").joined(separator: "%%q")
+            problems.append("format longer than 63 characters: mod_jk does not fill in %Q or %q there, and neither does SwiftJK; they are written as they are")
+        } else if q + lowerQ > 1 {
             problems.append("only the first %Q (milliseconds) or %q (microseconds) is replaced; the others are written as they are, as in mod_jk")
         }
         return (used, problems)
     }
 
     static let requestLogFields: Set<Character> = ["b", "B", "H", "m", "p", "q", "r", "s", "T", "U", "v", "V", "w", "R", "%"]
+
+    /// `\t` → tab, `\n` → newline, `\\` → `\`; any other backslash stays.
+    static func unescapeRequestLogFormat(_ format: String) -> String {
+        guard format.contains("\\") else { return format }
+        var out = ""
+        var iterator = format.makeIterator()
+        while let character = iterator.next() {
+            guard character == "\\" else {
+                out.append(character)
+                continue
+            }
+            switch iterator.next() {
+            case "t": out.append("\t")
+            case "n": out.append("\n")
+            case "\\": out.append("\\")
+            case let other?: out.append("\\"); out.append(other)
+            case nil: out.append("\\")
+            }
+        }
+        return out
+    }
 
     static func validateRequestLogFormat(_ format: String) -> String? {
         var iterator = format.makeIterator()
