@@ -221,6 +221,19 @@ extension Balancer {
         record.recoveries &+= 1
     }
 
+    /// Whether the watchdog's CPING may end this member's error. Not after a failure a CPONG
+    /// does not disprove (`FailureCause.isCuredByCPONG`), and not when the member failed again
+    /// within `recover_time` of coming back: one that answers CPING but fails its requests (it
+    /// resets them, say) would otherwise be let back every second, each time at the cost of a
+    /// real request. It waits for `recover_time` then, as in mod_jk.
+    public func probeMayCure(_ record: MemberRuntime) -> Bool {
+        if let cause = FailureCause(rawValue: record.lastCauseRaw), !cause.isCuredByCPONG { return false }
+        if record.rampStart > 0, record.lastErrorTime > 0, record.lastErrorTime &- record.rampStart < settings.recoverTime.value {
+            return false
+        }
+        return true
+    }
+
     /// A health probe (CPING from the watchdog) succeeded: the member takes requests again at
     /// once, starting at the current maximum lb_value so it is not flooded.
     public func recordProbeSuccess<M: MutableCollection & RandomAccessCollection>(

@@ -248,6 +248,14 @@ public struct RequestJourney: Sendable {
         if report.poolExhausted { return true }
         let forgettable = report.responseStarted && report.responseForgettable
             && report.recoveryOptions & RetryPolicy.abortIfResponseStarted == 0
+        // A fail_on_status answer: the operator declared that status a refusal by the member
+        // ("not deployed", "unavailable"), so any method whose body can be sent again goes to
+        // another member, as in mod_jk (recovery_options 1 still forbids it).
+        if report.kind == .rejectedStatus && report.bodyReplayable && (!report.responseStarted || forgettable)
+            && report.recoveryOptions & RetryPolicy.abortIfRequestSent == 0
+        {
+            return true
+        }
         return RetryPolicy.mayRetry(
             method: request.method, hasBody: request.hasBody, bodyReplayable: report.bodyReplayable,
             requestSent: report.requestSent, responseStarted: report.responseStarted && !forgettable,

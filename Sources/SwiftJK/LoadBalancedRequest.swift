@@ -254,6 +254,7 @@ struct LoadBalancedRequest {
         let balancing = self.balancing
         let startedAt = chosenAt
         var states = journey.memberStates
+        var probed = true
         let stateChange: StateChange? = shared.withBalancer(lb.sharedSlot) { record, members in
             record.busy = max(0, record.busy &- 1)
             guard choice.member < members.count else { return nil }
@@ -263,15 +264,17 @@ struct LoadBalancedRequest {
             }
             members[choice.member].bytesRead &+= result.wireReceived
             members[choice.member].bytesWritten &+= result.wireSent
-            return balancer.record(
+            let change = balancer.record(
                 result.attemptResult, cause: result.cause, member: choice.member, bytes: bytes, runtime: &members,
                 local: &states, startedAt: startedAt, now: SystemClock.now())
+            probed = balancer.probeMayCure(members[choice.member])
+            return change
         } ?? nil
         journey.memberStates = states
         if let stateChange {
             Maintenance.logChange(
                 stateChange, lb: lb, configuration: runtime.configuration, log: log, via: "a request",
-                cause: LoadBalancerService.failureCause(result), probed: result.cause.isCuredByCPONG)
+                cause: LoadBalancerService.failureCause(result), probed: probed)
         }
         return (result, stateChange)
     }

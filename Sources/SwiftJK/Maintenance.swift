@@ -24,7 +24,7 @@ enum Maintenance {
                 let timeout = balancer.members[member].drainTimeout
                 log.info("member \(balancer.members[member].name) of \(lb.name) drained: Disabled with no sticky request for drain_timeout \(timeout), now Stopped (activation DIS → STP)")
             }
-            if probe { probeMembers(lb, runtime: runtime, shared: shared, now: now) }
+            if probe { probeMembers(lb, balancer: balancer, runtime: runtime, shared: shared, now: now) }
         }
         for (index, client) in runtime.clients.enumerated() {
             guard let client, case .ajp(let plan) = configuration.plans[index] else { continue }
@@ -37,7 +37,7 @@ enum Maintenance {
     /// CPINGs members in error (one child claims each probe per interval through the shared
     /// record); a CPONG brings the member back at once, unless the error was one a CPONG does
     /// not disprove (fail_on_status, reply timeouts, protocol errors: recover_time applies).
-    static func probeMembers(_ lb: LBPlan, runtime: Runtime, shared: SharedBalancerState, now: Timestamp) {
+    static func probeMembers(_ lb: LBPlan, balancer: Balancer, runtime: Runtime, shared: SharedBalancerState, now: Timestamp) {
         let configuration = runtime.configuration
         let claimFor = Int64(1000)
         let claimed: [Int] = shared.withBalancer(lb.sharedSlot) { _, members in
@@ -47,7 +47,7 @@ enum Maintenance {
                 guard record.state.isError || record.state == .busy, record.activation != .stopped,
                     record.probeClaimedUntil <= now.milliseconds
                 else { continue }
-                if record.state.isError, let cause = FailureCause(rawValue: record.lastCauseRaw), !cause.isCuredByCPONG { continue }
+                if record.state.isError && !balancer.probeMayCure(record) { continue }
                 members[index].probeClaimedUntil = now.milliseconds + claimFor
                 list.append(index)
             }

@@ -260,6 +260,25 @@ struct StickyAndFailoverTests {
         #expect(runtime[0].lastProbeFailure == 0 && runtime[0].lastErrorTime == 0)
     }
 
+    /// A member that answers CPING but fails again soon after coming back waits for
+    /// recover_time instead of being let back by the next CPONG.
+    @Test func aProbeDoesNotCureAMemberThatFailedRightAfterComingBack() {
+        let balancer = Self.twoNodes
+        var runtime = balancer.initialRuntime()
+        var local = RequestMemberStates()
+        _ = balancer.record(.backendDown, cause: .reset, member: 0, bytes: 0, runtime: &runtime, local: &local, now: Self.t0)
+        #expect(balancer.probeMayCure(runtime[0]))
+        _ = balancer.recordProbeSuccess(member: 0, runtime: &runtime, now: Self.t0 + .seconds(1))
+        _ = balancer.record(.backendDown, cause: .reset, member: 0, bytes: 0, runtime: &runtime, local: &local, now: Self.t0 + .seconds(2))
+        #expect(!balancer.probeMayCure(runtime[0]))
+        _ = balancer.record(.backendDown, cause: .reset, member: 1, bytes: 0, runtime: &runtime, local: &local, now: Self.t0)
+        _ = balancer.recordProbeSuccess(member: 1, runtime: &runtime, now: Self.t0 + .seconds(1))
+        _ = balancer.record(.backendDown, cause: .reset, member: 1, bytes: 0, runtime: &runtime, local: &local, now: Self.t0 + .seconds(62))
+        #expect(balancer.probeMayCure(runtime[1]))
+        _ = balancer.record(.statusFatal, cause: .failOnStatus, member: 1, bytes: 0, runtime: &runtime, local: &local, now: Self.t0 + .seconds(200))
+        #expect(!balancer.probeMayCure(runtime[1]))
+    }
+
     @Test func forcedRecoveryWhenEveryMemberIsInError() {
         let balancer = Self.twoNodes
         var runtime = balancer.initialRuntime()

@@ -208,6 +208,12 @@ struct RequestJourneyTests {
         .init(name: "pool exhausted: POST with body", method: "POST", hasBody: true,
               report: Report(kind: .backendFailed, poolExhausted: true, bodyReplayable: false), failsOver: true),
         .init(name: "fail_on_status, forgettable", report: Report(kind: .rejectedStatus, requestSent: true, responseStarted: true, responseForgettable: true), failsOver: true),
+        .init(name: "fail_on_status: POST whose body is buffered goes to another member (mod_jk)", method: "POST", hasBody: true,
+              report: Report(kind: .rejectedStatus, requestSent: true, responseStarted: true, responseForgettable: true), failsOver: true),
+        .init(name: "fail_on_status: POST whose body was consumed stays", method: "POST", hasBody: true,
+              report: Report(kind: .rejectedStatus, requestSent: true, bodyReplayable: false), failsOver: false),
+        .init(name: "fail_on_status: recovery_options 1 keeps a POST", method: "POST", hasBody: true,
+              report: Report(kind: .rejectedStatus, requestSent: true, recoveryOptions: 1), failsOver: false),
         .init(name: "served", report: ScriptedHost.served(), failsOver: false),
         .init(name: "client failed", report: Report(kind: .final, requestSent: true), failsOver: false),
     ]
