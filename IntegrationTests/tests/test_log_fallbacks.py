@@ -4,7 +4,9 @@
     instead of nowhere;
   * JkRequestLogFormat decodes \\t, \\n and \\\\ (a tab-separated request log);
   * a virtual host whose JkRequestLogFormat is invalid writes no request lines (not the main
-    server's format).
+    server's format);
+  * at debug, a URL that is not forwarded says so (the answer to "why does my URL not reach
+    Tomcat?").
 
 One scripted backend (harness/fakeajp.py); one httpd with two virtual hosts.
 """
@@ -42,7 +44,8 @@ Listen 127.0.0.1:{BAD_PORT}
     JkMount /app/* w
 </VirtualHost>
 """
-    H = Httpd(module_so(), workers_properties=workers, jk_directives=jk, extra_conf=extra, name="httpd-logfallback")
+    H = Httpd(module_so(), workers_properties=workers, jk_directives=jk, extra_conf=extra, name="httpd-logfallback",
+              log_level="debug")
     H.configtest_and_start()
 
 
@@ -77,7 +80,7 @@ def test_request_log_format_decodes_tabs():
     r = http.get(H.url("/app/tabbed"))
     assert r.status == 200, r
     log = wait_for(H.jk_log, "/app/tabbed")
-    lines = [line for line in log.splitlines() if "/app/tabbed" in line]
+    lines = [line for line in log.splitlines() if "/app/tabbed" in line and "req" in line]
     assert lines and lines[-1].endswith("req\tw\t200\t/app/tabbed"), lines
 
 
@@ -88,3 +91,12 @@ def test_an_invalid_format_in_a_virtual_host_writes_no_request_lines():
     log = H.jk_log()
     assert not [line for line in log.splitlines() if "fromvhost" in line and ("req\t" in line or "badfmt" in line)], \
         log[-1500:]
+
+
+def test_debug_says_why_a_url_is_not_forwarded():
+    r = http.get(H.url("/static/nowhere.html"))
+    assert r.status == 404, r
+    log = wait_for(H.jk_log, "/static/nowhere.html")
+    lines = [line for line in log.splitlines() if "/static/nowhere.html" in line]
+    note("jk log at debug: %s" % lines[-1:])
+    assert lines, log[-1500:]

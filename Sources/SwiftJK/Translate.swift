@@ -33,11 +33,15 @@ enum Translate {
         }
         let log = configuration.log(forServer: serverIndex)
         guard let mounts = runtime.mounts.table(forServer: serverIndex, now: SystemClock.now(), log: log), !mounts.table.isEmpty else {
+            if log.enabled(.debug) { log.debug("'\(String(cString: uriPointer))': \(configuration.servers[serverIndex].settings.label) has no JkMount; left to httpd") }
             return refuseEscapingRoot(uriPointer, log: log, id: { idSuffix(v, configuration.servers[serverIndex]) })
                 ?? Int32(SJK_DECLINED)
         }
         let environment = RequestEnvironment(v)
-        if environment["no-jk"] != nil { return Int32(SJK_DECLINED) }
+        if environment["no-jk"] != nil {
+            if log.enabled(.debug) { log.debug("'\(String(cString: uriPointer))': no-jk is set; left to httpd") }
+            return Int32(SJK_DECLINED)
+        }
         let bytes = UnsafeBufferPointer(
             start: UnsafeRawPointer(uriPointer).assumingMemoryBound(to: UInt8.self), count: strlen(uriPointer))
         guard bytes.count <= maxURILength else {
@@ -69,6 +73,8 @@ enum Translate {
             }
         }
         guard let rule = matched, rule < mounts.targets.count else {
+            // "Why does my URL not reach Tomcat?": the answer at debug, as mod_jk gives it.
+            if log.enabled(.debug) { log.debug("'\(String(cString: uriPointer))': no JkMount forwards it (none matches, or a JkUnMount excludes it); left to httpd") }
             return Unmapped.handle(view, server: configuration.servers[serverIndex].settings, log: log)
         }
         let index = mounts.targets[rule]
