@@ -136,9 +136,12 @@ public final class AJPConnection: @unchecked Sendable {
     /// CPING/CPONG: success when the container answered CPONG within `timeout`; a failure in
     /// the phase `.cping` otherwise.
     ///
-    /// `keepWaiting` is asked, with the time waited so far, each time `timeout` passes without
-    /// the CPONG: true waits another `timeout` for the same CPONG (Tomcat answers a CPING only
-    /// from a free request thread, so a busy one answers late, not never).
+    /// `keepWaiting` is asked each time `timeout` passes without the CPONG, with that window:
+    /// true (a request on this worker completed within it: the backend is making progress) waits
+    /// another `timeout` for the same CPONG (Tomcat answers a CPING only from a free request
+    /// thread, so a busy one answers late, not never). Only the last window counts: a Tomcat
+    /// that stopped taking connections after serving a few must not keep a thread waiting for
+    /// ever.
     public func ping(timeout: Milliseconds, keepWaiting: (_ waited: Milliseconds) -> Bool = { _ in false }) -> Result<Void, BackendFailure> {
         writer.cping()
         do {
@@ -156,7 +159,7 @@ public final class AJPConnection: @unchecked Sendable {
                 return .success(())
             } catch .replyTimeout {
                 waited = Milliseconds(waited.value + timeout.value)
-                if keepWaiting(waited) { continue }
+                if keepWaiting(timeout) { continue }
                 return .failure(BackendFailure(phase: .cping, cause: .replyTimeout(waited)))
             } catch {
                 return .failure(BackendFailure(phase: .cping, cause: error))

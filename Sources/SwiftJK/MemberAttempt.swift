@@ -65,12 +65,13 @@ struct MemberAttempt {
                     if let limit = useServerErrors, status >= limit { return .serverErrorPage }
                     return .forward
                 },
-                isAlive: { silentFor in
-                    // A request that finished on this worker while this one was silent: the
+                isAlive: { _ in
+                    // A request that finished on this worker within the last ping_timeout: the
                     // backend is busy, not hung. A Tomcat whose threads are all taken answers a
                     // CPING only when one frees up, so the probe alone would take a saturated
-                    // Tomcat for a hung one and abandon (and repeat) work it is doing.
-                    if client.answered(within: silentFor) { return true }
+                    // Tomcat for a hung one and abandon (and repeat) work it is doing. Only the
+                    // last window counts: progress that stopped is no longer progress.
+                    if client.answered(within: Milliseconds(live.pingTimeout)) { return true }
                     if case .success = client.probe(timeout: Milliseconds(live.pingTimeout)) { return true }
                     return false
                 },
