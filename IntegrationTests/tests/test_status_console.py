@@ -810,7 +810,8 @@ def test_change_survives_graceful_unless_file_edited():
     """was1 set to D and its lbfactor to 4 by the status worker; a graceful restart keeps both
     (status DIS and 4, new sessions all on was2, jk log `carried over`). Then workers.properties
     changes was1's lbfactor to 2 and httpd restarts gracefully again: the edited file wins for
-    the lbfactor (2, `not carried over`) while the activation, unchanged in the file, stays DIS."""
+    the lbfactor (2, `not carried over`) while the activation, unchanged in the file, stays DIS.
+    A stop then leaves no `.changes` file behind."""
     ensure_cluster_up()
     h = start_httpd("httpd-graceful")
     try:
@@ -847,5 +848,10 @@ def test_change_survives_graceful_unless_file_edited():
         assert m["activation"] == "DIS", ("the unchanged activation was not carried over", m)
         assert any("not carried over" in l and "lbfactor" in l for l in lines), lines
         assert any("carried over the restart" in l and "activation" in l for l in lines), lines
+        # A stop carries nothing: a start that gets the same pid (httpd as pid 1 in a
+        # container) must begin from workers.properties, as with mod_jk.
+        h.stop()
+        leftovers = sorted(p.name for p in (h.root / "logs").glob("*.changes"))
+        assert not leftovers, ("a stop left operator changes for the next start", leftovers)
     finally:
         stop_httpd(h)

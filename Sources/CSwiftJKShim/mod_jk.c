@@ -304,7 +304,7 @@ static void describe(sjk_startup *st, sjk_config_host *host, apr_pool_t *p, serv
 
 static apr_status_t release_config(void *config)
 {
-    sjk_config_release(config);
+    sjk_config_release(config, ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING);
     return APR_SUCCESS;
 }
 

@@ -289,11 +289,13 @@ final class Configuration: @unchecked Sendable {
         return directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
-    /// Releases what `openResources` created (pconf cleanup: restart or stop).
-    func close() {
+    /// Releases what `openResources` created (pconf cleanup: restart or stop). Operator changes
+    /// are carried over a restart only: after a stop, the next start (which may get the same
+    /// pid, in a container) begins from workers.properties, as with mod_jk.
+    func close(carryChanges: Bool = true) {
         for file in logFiles { file.close() }
         logFiles = []
-        shared?.close()
+        shared?.close(carryChanges: carryChanges)
         shared = nil
     }
 

@@ -60,10 +60,10 @@ import JKPosix
     return 0
 }
 
-@c public func sjk_config_release(_ config: UnsafeMutableRawPointer?) {
+@c public func sjk_config_release(_ config: UnsafeMutableRawPointer?, _ serverStopping: Int32) {
     guard let config else { return }
     let configuration = Unmanaged<Configuration>.fromOpaque(config).takeRetainedValue()
-    configuration.close()
+    configuration.close(carryChanges: serverStopping == 0)
 }
 
 @c public func sjk_child_create(_ config: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {

@@ -222,9 +222,9 @@ final class SharedBalancerState: @unchecked Sendable {
 
     private var closed = false
 
-    func close() {
+    func close(carryChanges: Bool = true) {
         guard !closed else { return }
-        if ProcessIdentity.pid == creator { saveChanges() }
+        if ProcessIdentity.pid == creator && carryChanges { saveChanges() }
         closed = true
         region.close(unlink: ProcessIdentity.pid == creator)
     }

@@ -234,7 +234,8 @@ void *sjk_config_create(const sjk_startup *startup);
 int sjk_config_open_resources(void *config, const sjk_startup *startup);
 
 /* pconf cleanup: closes what the configuration opened and releases it. */
-void sjk_config_release(void *config);
+/* server_stopping: httpd exits (not a restart), so operator changes are not carried over. */
+void sjk_config_release(void *config, int server_stopping);
 
 /* child_init: builds the per-child runtime (pools, watchdog). Returns it retained. */
 void *sjk_child_create(void *config);
