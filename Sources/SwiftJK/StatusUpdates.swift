@@ -72,7 +72,10 @@ enum StatusUpdates {
             for member in update.member {
                 if update.name.hasPrefix("va") {
                     var fixed: [String: String] = [:]
-                    if member < lb.memberWorkers.count, case .ajp(let ajp) = runtime.configuration.plans[lb.memberWorkers[member]] {
+                    let plans = runtime.configuration.plans
+                    if member < lb.memberWorkers.count, plans.indices.contains(lb.memberWorkers[member]),
+                        case .ajp(let ajp) = plans[lb.memberWorkers[member]]
+                    {
                         fixed = fixedValues(ajp)
                     }
                     switch StatusUpdate.ajpChanges([(update.name, update.value)], fixed: fixed) {
