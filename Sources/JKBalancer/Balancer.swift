@@ -183,7 +183,12 @@ public struct Balancer: Sendable {
 
     /// The member whose route is exactly `route` (byte comparison, as mod_jk's strcmp).
     public func index(ofRoute route: Substring) -> Int? {
-        members.firstIndex { UTF8Bytes.equal($0.route[...], route) }
+        UTF8Bytes.with(route) { wanted in
+            members.firstIndex { member in
+                var own = member.route
+                return own.withUTF8 { $0.elementsEqual(wanted) }
+            }
+        }
     }
 
     public func index(ofRoute route: String) -> Int? { index(ofRoute: route[...]) }

@@ -23,11 +23,14 @@ public struct SessionIdentifiers: Equatable, Sendable {
     /// reported as a jvmRoute that matches no member.
     public static func route(of id: Substring) -> Substring? {
         // Over the bytes in place: Character iteration would run grapheme breaking on every id,
-        // and `utf8.firstIndex(of:)` cost ~125 instructions a byte (UTF8Bytes).
-        guard let dot = UTF8Bytes.offset(of: UInt8(ascii: "."), in: id) else { return nil }
-        let count = id.utf8.count
-        guard dot + 1 < count else { return nil }
-        return UTF8Bytes.slice(id, (dot + 1)..<count)
+        // and `utf8.firstIndex(of:)` cost ~125 instructions a byte (UTF8Bytes). The route is
+        // made a string of its own: a jvmRoute fits a small string (15 bytes, no allocation),
+        // and slicing `id` by UTF-8 offsets cost ~400 instructions (index arithmetic and scalar
+        // alignment checks on `Substring`).
+        UTF8Bytes.with(id) { bytes -> Substring? in
+            guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot + 1 < bytes.count else { return nil }
+            return Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[(dot + 1)...]), as: UTF8.self))
+        }
     }
 
     public var routes: [Substring] { ids.compactMap(Self.route(of:)) }
@@ -43,6 +46,19 @@ public enum SessionRouteExtractor {
     public static func extract(
         jkRoute: String?, uri: Substring, cookieHeaders: [Substring], sessionPath: String, sessionCookie: String
     ) -> SessionIdentifiers? {
+        extract(jkRoute: jkRoute, uri: uri, sessionPath: sessionPath, sessionCookie: sessionCookie) { visit in
+            for header in cookieHeaders { UTF8Bytes.with(header, visit) }
+        }
+    }
+
+    /// The same, with the `Cookie` headers given as their bytes (`forEachCookieHeader` calls its
+    /// argument once per header, in order): the request path reads httpd's own bytes, so a
+    /// long Cookie header (analytics cookies run to kilobytes) is searched in place, never
+    /// decoded as a whole; only the ids found become strings.
+    public static func extract(
+        jkRoute: String?, uri: Substring, sessionPath: String, sessionCookie: String,
+        forEachCookieHeader: ((UnsafeBufferPointer<UInt8>) -> Void) -> Void
+    ) -> SessionIdentifiers? {
         if let jkRoute, !jkRoute.isEmpty {
             return SessionIdentifiers(ids: [Substring("." + jkRoute)], source: .jkRoute)
         }
@@ -51,14 +67,11 @@ public enum SessionRouteExtractor {
         }
         // An empty id (`JSESSIONID=;`, an empty path parameter) is ignored: the cookies are
         // tried next, and a request with none is balanced like a new session.
-        var ids: [Substring]
-        if cookieHeaders.count == 1 {
-            ids = cookies(in: cookieHeaders[0], name: sessionCookie)
-        } else {
-            ids = []
-            for header in cookieHeaders { ids.append(contentsOf: cookies(in: header, name: sessionCookie)) }
+        var ids: [Substring] = []
+        var name = sessionCookie
+        name.withUTF8 { needle in
+            forEachCookieHeader { header in cookies(in: header, name: needle, into: &ids) }
         }
-        ids.removeAll { $0.isEmpty }
         guard !ids.isEmpty else { return nil }
         return SessionIdentifiers(ids: ids, source: .cookie)
     }
@@ -93,37 +106,32 @@ public enum SessionRouteExtractor {
 
     /// `get_cookie`: every cookie whose name is exactly `name` (case-sensitive), preceded by the
     /// start, `;`, `,` or a space; the value ends at `;` or `,`; surrounding quotes are removed.
-    static func cookies(in header: Substring, name: String) -> [Substring] {
-        var name = name
-        return name.withUTF8 { needle in
-            UTF8Bytes.with(header) { bytes -> [Substring] in
-                var found: [Substring] = []
-                var index = 0
-                while let match = find(needle, in: bytes, from: index) {
-                    index = match + 1
-                    if match > 0 {
-                        let before = bytes[match - 1]
-                        guard before == UInt8(ascii: ";") || before == UInt8(ascii: ",") || before == UInt8(ascii: " ")
-                            || before == UInt8(ascii: "\t")
-                        else { continue }
-                    }
-                    var cursor = match + needle.count
-                    while cursor < bytes.count, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") {
-                        cursor += 1
-                    }
-                    guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") else { continue }
-                    var start = cursor + 1
-                    guard start < bytes.count else { continue }
-                    var end = start
-                    while end < bytes.count, bytes[end] != UInt8(ascii: ";"), bytes[end] != UInt8(ascii: ",") { end += 1 }
-                    if end - start > 1, bytes[start] == UInt8(ascii: "\""), bytes[end - 1] == UInt8(ascii: "\"") {
-                        start += 1
-                        end -= 1
-                    }
-                    found.append(UTF8Bytes.slice(header, start..<end))
-                }
-                return found
+    /// Non-empty values are appended to `ids` (an empty id is ignored, as mod_jk does).
+    static func cookies(in bytes: UnsafeBufferPointer<UInt8>, name needle: UnsafeBufferPointer<UInt8>, into ids: inout [Substring]) {
+        var index = 0
+        while let match = find(needle, in: bytes, from: index) {
+            index = match + 1
+            if match > 0 {
+                let before = bytes[match - 1]
+                guard before == UInt8(ascii: ";") || before == UInt8(ascii: ",") || before == UInt8(ascii: " ")
+                    || before == UInt8(ascii: "\t")
+                else { continue }
             }
+            var cursor = match + needle.count
+            while cursor < bytes.count, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") {
+                cursor += 1
+            }
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") else { continue }
+            var start = cursor + 1
+            guard start < bytes.count else { continue }
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: ";"), bytes[end] != UInt8(ascii: ",") { end += 1 }
+            if end - start > 1, bytes[start] == UInt8(ascii: "\""), bytes[end - 1] == UInt8(ascii: "\"") {
+                start += 1
+                end -= 1
+            }
+            guard end > start else { continue }
+            ids.append(Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)))
         }
     }
 

@@ -15,11 +15,6 @@ enum UTF8Bytes {
         return text.withUTF8(body)
     }
 
-    /// The UTF-8 offset of the first `byte` in `text`.
-    static func offset(of byte: UInt8, in text: Substring) -> Int? {
-        with(text) { $0.firstIndex(of: byte) }
-    }
-
     /// Whether `a` and `b` hold the same bytes (as C's `strcmp` == 0).
     static func equal(_ a: Substring, _ b: Substring) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }

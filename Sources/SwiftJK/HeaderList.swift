@@ -61,6 +61,13 @@ struct HeaderList: @unchecked Sendable {
         return found
     }
 
+    /// Calls `body` with the value bytes of every header with this (lowercase) name, in order.
+    func forEachValue(_ lowercaseName: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        forEach { name, value in
+            if AJPRequestHeader.matches(name, lowercaseName) { body(value.assumingMemoryBound(to: UInt8.self)) }
+        }
+    }
+
     /// The values of every header with this (lowercase) name, as strings.
     func values(_ lowercaseName: StaticString) -> [Substring] {
         var values: [Substring] = []

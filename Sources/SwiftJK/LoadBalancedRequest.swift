@@ -57,9 +57,8 @@ struct LoadBalancedRequest {
         if balancer.settings.stickySession && !stickyIgnore {
             let sessionPath = extensions?.sessionPath ?? settings.sessionPath
             sessions = SessionRouteExtractor.extract(
-                jkRoute: facts.jkRoute, uri: facts.sessionSearchPath(for: sessionPath),
-                cookieHeaders: facts.cookieHeaders, sessionPath: sessionPath,
-                sessionCookie: extensions?.sessionCookie ?? settings.sessionCookie)
+                jkRoute: facts.jkRoute, uri: facts.sessionSearchPath(for: sessionPath), sessionPath: sessionPath,
+                sessionCookie: extensions?.sessionCookie ?? settings.sessionCookie, forEachCookieHeader: facts.forEachCookieHeader)
         }
         self.sessions = sessions
         balancing = BalancingRequest(
@@ -69,7 +68,9 @@ struct LoadBalancedRequest {
             contentLength: facts.contentLength < 0 ? nil : facts.contentLength,
             maxChunk: AJPPacketSize.maxRequestBodyChunk(
                 packetSize: LoadBalancerService.minimumPacketSize(lb, runtime.configuration)))
-        let sessionRoute = sessions?.ids.lazy.compactMap { SessionIdentifiers.route(of: $0) }.first
+        // Only sticky_session_force needs the route before choosing.
+        let sessionRoute =
+            balancer.settings.stickySessionForce ? sessions?.ids.lazy.compactMap { SessionIdentifiers.route(of: $0) }.first : nil
         journey = RequestJourney(
             limits: .init(
                 members: balancer.members.count, retries: balancer.settings.retries, lbRetries: settings.lbRetries,

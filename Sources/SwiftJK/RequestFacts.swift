@@ -97,8 +97,8 @@ final class RequestFacts: @unchecked Sendable {
     /// Path and query for log lines, with session ids masked.
     var loggableURI: String { SessionIdentifiers.masking(uri + (queryString.map { "?\($0)" } ?? "")) }
 
-    /// Cookie header values (for the sticky route).
-    var cookieHeaders: [Substring] { headers.values("cookie") }
+    /// Calls `body` with each Cookie header's value bytes (for the sticky route), in place.
+    func forEachCookieHeader(_ body: (UnsafeBufferPointer<UInt8>) -> Void) { headers.forEachValue("cookie", body) }
 
     /// For tests: facts without httpd.
     init(

@@ -44,6 +44,23 @@ struct SessionRouteExtractorTests {
         #expect(Self.extract(cookies: ["JSESSIONID=; JSESSIONID=D.was1"])?.ids == ["D.was1"])
     }
 
+    /// The request path hands the Cookie headers over as httpd's bytes: the same ids as from
+    /// strings, bytes that are not UTF-8 repaired as a string would be, long headers searched
+    /// whole.
+    @Test func cookieHeadersAsBytes() {
+        func extract(_ headers: [[UInt8]]) -> [Substring]? {
+            SessionRouteExtractor.extract(jkRoute: nil, uri: "/a.jsp", sessionPath: ";jsessionid", sessionCookie: "JSESSIONID") { visit in
+                for header in headers { header.withUnsafeBufferPointer(visit) }
+            }?.ids
+        }
+        #expect(extract([Array("x=1; JSESSIONID=A.was1".utf8), Array("JSESSIONID=B.was2".utf8)]) == ["A.was1", "B.was2"])
+        #expect(extract([Array("JSESSIONID=A".utf8) + [0xFF] + Array(".was1".utf8)]) == ["A\u{FFFD}.was1"])
+        let filler = (0..<200).map { "c\($0)=\(String(repeating: "v", count: 20))" }.joined(separator: "; ")
+        #expect(extract([Array((filler + "; JSESSIONID=Z.was2; " + filler).utf8)]) == ["Z.was2"])
+        #expect(extract([Array("JSESSIONID=".utf8)]) == nil)
+        #expect(extract([]) == nil)
+    }
+
     @Test func emptyPathIdIsIgnored() {
         #expect(Self.extract(uri: "/a;jsessionid=") == nil)
     }

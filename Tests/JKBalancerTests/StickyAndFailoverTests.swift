@@ -36,6 +36,11 @@ struct StickyAndFailoverTests {
         #expect(Self.twoNodes.index(ofRoute: "was") == nil)
         #expect(Self.twoNodes.index(ofRoute: "was22") == nil)
         #expect(Self.twoNodes.index(ofRoute: "was1") == 0)
+        // A route too long for a small string, and one member's route a prefix of the other's.
+        let long = Self.balancer([.init(name: "n", route: "a-rather-long-jvm-route"), .init(name: "m", route: "a-rather-long-jvm-route-2")])
+        #expect(SessionIdentifiers.route(of: "X1.a-rather-long-jvm-route-2") == "a-rather-long-jvm-route-2")
+        #expect(long.index(ofRoute: SessionIdentifiers.route(of: "X1.a-rather-long-jvm-route-2") ?? "") == 1)
+        #expect(long.index(ofRoute: "a-rather-long-jvm-route") == 0)
     }
 
     @Test func stickyToItsRoute() {
