@@ -1,8 +1,13 @@
 """Requests that reach the module without a JkMount, and lb rounds (issues 3 and 5):
 
   * `SetHandler jakarta-servlet` + `SetEnv JK_WORKER_NAME w` in a <Location>: that worker;
-    with `JkWorkerIndicator` renamed, the renamed variable; without a variable, the URI's mount
-    or else the first worker of worker.list (mod_jk's order);
+    with `JkWorkerIndicator` renamed, the renamed variable; without a variable no worker is
+    named and httpd answers (a file on disk, else 404), as mod_jk 1.2.48;
+  * `DirectoryIndex index.html index.jsp` with `JkMount /*.jsp`: a directory without an index
+    file on disk goes to Tomcat as `/dir/` (mod_dir's look-up of index.jsp maps, and mod_jk
+    gives the directory request to that worker); with index.jsp on disk, `/dir/index.jsp`;
+  * `JkEnvVar` reads httpd's common variables (REMOTE_ADDR, HTTP_*), as mod_jk, and a
+    variable declared twice is sent once with the later default;
   * `no-jk` set after translate (SetEnvIf in a <Location>) keeps a mounted URI away;
   * an lb with three members of which the first two tried are dead still answers from the
     third (mod_jk: up to `retries` rounds of min(members, lb_retries) attempts);
@@ -52,6 +57,11 @@ def setup_module():
         "JkMount /mapped/* second",
         "JkMount /lb3/* lb3",
         "JkMount /failing/* failing",
+        "JkMount /idx/*.jsp first",
+        "JkEnvVar REMOTE_ADDR",
+        "JkEnvVar HTTP_X_FORWARDED_FOR",
+        "JkEnvVar TWICE",
+        "JkEnvVar TWICE later",
         "JkMount /nojk/* second",
         "JkWorkerIndicator MY_WORKER",
         'JkRequestLogFormat "%w %V %s %m %U%q %B %T"',
@@ -63,6 +73,9 @@ def setup_module():
 </Location>
 <Location /nothing>
     SetHandler jakarta-servlet
+</Location>
+<Location /idx>
+    DirectoryIndex index.html index.jsp
 </Location>
 <Location /mapped/sethandler>
     SetHandler jakarta-servlet
@@ -78,6 +91,16 @@ CustomLog logs/duration.log jkduration
 """
     H = Httpd(so, workers_properties=workers, jk_directives=jk, extra_conf=extra, modules=["env", "setenvif"],
               name="httpd-handler")
+    H.create()
+    for directory in ("idx", "idx/empty", "idx/withjsp"):
+        (H.root / "htdocs" / directory).mkdir()
+        (H.root / "htdocs" / directory).chmod(0o755)
+    (H.root / "htdocs" / "idx" / "withjsp" / "index.jsp").write_text("on disk\n")
+    (H.root / "htdocs" / "nothing").mkdir()
+    (H.root / "htdocs" / "nothing" / "static.txt").write_text("static\n")
+    for path in ("idx/withjsp/index.jsp", "nothing/static.txt"):
+        (H.root / "htdocs" / path).chmod(0o644)
+    (H.root / "htdocs" / "nothing").chmod(0o755)
     H.configtest_and_start()
 
 
@@ -99,11 +122,36 @@ def test_sethandler_with_the_renamed_worker_indicator():
     assert requests_to("b") == before + 1
 
 
-def test_sethandler_without_a_variable_uses_the_first_worker():
-    before = requests_to("a")
+def test_sethandler_without_a_variable_names_no_worker():
+    """mod_jk 1.2.48 declines ("Into handler jakarta-servlet worker=(null)"): httpd serves the
+    file, or answers 404; no backend is asked."""
+    before = {name: requests_to(name) for name in ("a", "b", "c")}
     r = http.get(H.url("/nothing/x"))
+    assert r.status == 404, r
+    r = http.get(H.url("/nothing/static.txt"))
+    assert r.status == 200 and r.body == b"static\n", r
+    assert {name: requests_to(name) for name in ("a", "b", "c")} == before
+
+
+def test_directory_without_index_file_goes_to_the_index_worker():
+    FAKES["a"].reset()
+    r = http.get(H.url("/idx/empty/"))
+    assert r.status == 200 and r.body == b"fake-ajp-ok\n", r
+    r = http.get(H.url("/idx/withjsp/"))
     assert r.status == 200, r
-    assert requests_to("a") == before + 1
+    sent = [request["uri"] for request in FAKES["a"].requests]
+    assert sent == ["/idx/empty/", "/idx/withjsp/index.jsp"], sent
+
+
+def test_jkenvvar_reads_common_variables_and_one_attribute_per_name():
+    FAKES["b"].reset()
+    r = http.get(H.url("/mapped/env"), headers={"X-Forwarded-For": "10.0.0.9"})
+    assert r.status == 200, r
+    attributes = [(k, v) for k, v in FAKES["b"].requests[-1]["attributes"] if k.startswith("req_attribute:")]
+    names = [k for k, _ in attributes]
+    assert ("req_attribute:REMOTE_ADDR", "127.0.0.1") in attributes, attributes
+    assert ("req_attribute:HTTP_X_FORWARDED_FOR", "10.0.0.9") in attributes, attributes
+    assert names.count("req_attribute:TWICE") == 1 and ("req_attribute:TWICE", "later") in attributes, attributes
 
 
 def test_no_jk_set_after_translate_keeps_the_request_away():

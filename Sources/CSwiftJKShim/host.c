@@ -155,6 +155,11 @@ static int host_flush_completed(void *rv)
     return host_flush(rv);
 }
 
+static void host_add_common_vars(void *rv)
+{
+    ap_add_common_vars(rv);
+}
+
 static const char *host_get_env(void *rv, const char *name)
 {
     request_rec *r = rv;
@@ -279,4 +284,5 @@ const sjk_request_host sjk_shim_request_host = {
     host_write_many,
     host_read_body_available,
     host_flush_completed,
+    host_add_common_vars,
 };

@@ -431,6 +431,14 @@ static int translate(request_rec *r)
     if (rc == SJK_MAPPED) {
         r->handler = JK_HANDLER;
         set_mapping(r, index, rule, r->uri != before ? before : NULL);
+        /* A sub-request that maps gives its main request, if unmapped, to the same worker, as
+         * mod_jk does: mod_dir looking up `index.jsp` for `/dir/` (DirectoryIndex, JkMount
+         * *.jsp) sends `/dir/` to Tomcat when no index file is on disk, so Tomcat's welcome
+         * file answers (docs/architecture.md §5). */
+        if (r->main && get_worker_index(r->main) < 0) {
+            r->main->handler = JK_HANDLER;
+            set_mapping(r->main, index, rule, NULL);
+        }
         return DECLINED; /* let other translators set r->filename, as mod_jk does */
     }
     if (rc == SJK_ALIASED)

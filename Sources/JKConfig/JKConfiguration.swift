@@ -100,7 +100,7 @@ public struct JKConfiguration: Sendable {
             var envVars = main.envVars
             if !isMain {
                 for variable in own.envVars {
-                    envVars.removeAll { $0.name == variable.name }
+                    envVars.removeAll { $0.name.lowercased() == variable.name.lowercased() }
                     envVars.append(variable)
                 }
             }

@@ -11,9 +11,18 @@ struct RequestEnvironment {
     private let r: UnsafeMutableRawPointer?
     private let getEnv: (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> UnsafePointer<CChar>?)?
 
-    init(_ view: sjk_request_view) {
+    /// `withCommonVariables`: first add httpd's common CGI variables (REMOTE_ADDR, HTTP_*,
+    /// SERVER_NAME, DOCUMENT_ROOT …), as mod_jk does before it reads JkEnvVar variables, so
+    /// `JkEnvVar REMOTE_ADDR` or `JkEnvVar HTTP_X_FORWARDED_FOR` find them. Only then: most
+    /// configurations have no JkEnvVar, and their requests keep the empty environment.
+    init(_ view: sjk_request_view, withCommonVariables: Bool = false) {
         r = view.r
-        getEnv = view.env_count > 0 ? view.host?.pointee.get_env : nil
+        if withCommonVariables, let add = view.host?.pointee.add_common_vars {
+            add(view.r)
+            getEnv = view.host?.pointee.get_env
+        } else {
+            getEnv = view.env_count > 0 ? view.host?.pointee.get_env : nil
+        }
     }
 
     init(_ view: sjk_translate_view) {

@@ -162,7 +162,7 @@ final class RequestFacts: @unchecked Sendable {
     init(view: UnsafePointer<sjk_request_view>, server context: ServerContext) {
         let v = view.pointee
         func text(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
-        let environment = RequestEnvironment(v)
+        let environment = RequestEnvironment(v, withCommonVariables: context.hasEnvVars)
         let options = context.options
         let keys = context.keys
         method = Self.knownMethod(v.method) ?? text(v.method) ?? "GET"

@@ -31,10 +31,11 @@ enum RequestHandler {
         var planIndex = Int(v.worker_index)
         var extensions: MountExtensions?
         if planIndex < 0 {
-            let (name, indicated) = HandlerWorker.name(v, runtime: runtime, server: server, serverIndex: serverIndex, log: log)
+            let (named, indicated) = HandlerWorker.name(v, server: server, log: log)
             extensions = indicated
-            guard let name, let (index, _) = configuration.plan(named: name) else {
-                log.error("request for worker '\(name ?? "(none)")', which is not defined; answering 500")
+            guard let name = named else { return Int32(SJK_DECLINED) }
+            guard let (index, _) = configuration.plan(named: name) else {
+                log.error("request for worker '\(name)', which is not defined; answering 500")
                 return 500
             }
             planIndex = index

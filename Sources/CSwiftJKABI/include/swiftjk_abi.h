@@ -165,6 +165,9 @@ typedef struct sjk_request_host {
        body's first bytes; that filter then finishes at EOS and Content-Length stays computable.
        0, or -1 when the client is gone. */
     int (*flush_completed)(void *r);
+    /* ap_add_common_vars: REMOTE_ADDR, HTTP_*, SERVER_NAME, DOCUMENT_ROOT … into
+       r->subprocess_env (for JkEnvVar, as mod_jk). */
+    void (*add_common_vars)(void *r);
 } sjk_request_host;
 
 /* What translate_name passes to Swift. */

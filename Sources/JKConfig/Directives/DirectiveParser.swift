@@ -172,7 +172,14 @@ public enum DirectiveParser {
                 settings.optionsSet = true
             case "JkEnvVar":
                 guard expect(1...2) else { continue }
-                settings.envVars.append(EnvVarForward(name: args[0], defaultValue: args.count > 1 ? args[1] : nil, location: at))
+                let variable = EnvVarForward(name: args[0], defaultValue: args.count > 1 ? args[1] : nil, location: at)
+                // One attribute per name, as mod_jk's table of them (names compared without
+                // case, as httpd's tables do): a later line changes the default in place.
+                if let index = settings.envVars.firstIndex(where: { $0.name.lowercased() == variable.name.lowercased() }) {
+                    settings.envVars[index].defaultValue = variable.defaultValue
+                } else {
+                    settings.envVars.append(variable)
+                }
             case "JkStripSession":
                 guard expect(1...2) else { continue }
                 guard let enabled = parseFlag(args[0]) else {
