@@ -34,7 +34,7 @@ struct BrokenFilesTests {
         Case(name: "lbfactor not a number", text: "worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=a\nworker.a.lbfactor=half\n", line: 4, message: "worker.a.lbfactor='half'"),
         Case(name: "bad maintain", text: "worker.list=a\nworker.maintain=soon\n", line: 2, message: "worker.maintain='soon'"),
         Case(name: "max packet size", text: "worker.list=a\nworker.a.max_packet_size=big\n", line: 2, message: "expected a size in bytes"),
-        Case(name: "retries zero", text: "worker.list=a\nworker.a.retries=0\n", line: 2, message: "worker.a.retries='0'"),
+        Case(name: "retries not a number", text: "worker.list=a\nworker.a.retries=none\n", line: 2, message: "worker.a.retries='none'"),
         Case(name: "recover time", text: "worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=a\nworker.lb.recover_time=0\n", line: 4, message: "recover_time='0'"),
         Case(name: "bad lock", text: "worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=a\nworker.lb.lock=Z\n", line: 4, message: "use Optimistic or Pessimistic"),
         Case(name: "typo connection pool", text: "worker.list=a\nworker.a.connection_pool_szie=5\n", line: 2, message: "did you mean connection_pool_size?"),

@@ -21,6 +21,38 @@ struct ModJkReadingTests {
         #expect(warning?.message.contains("httpd.conf:7") == true)
     }
 
+    /// mod_jk drops a line with an empty value: the earlier, inherited or default value stays.
+    @Test func anEmptyValueLeavesTheEarlierOne() {
+        let (model, diagnostics) = Self.build(
+            """
+            worker.list=lb
+            worker.lb.type=lb
+            worker.lb.balance_workers=a,b
+            worker.tpl.route=tpl
+            worker.tpl.domain=dom
+            worker.a.reference=worker.tpl
+            worker.a.route=
+            worker.a.domain=
+            worker.b.route=r1
+            worker.b.route=
+            worker.b.port=
+
+            """)
+        #expect(diagnostics.errors.isEmpty, "\(diagnostics.map(\.description))")
+        #expect(model.worker(named: "a")?.ajp?.route == "tpl")
+        #expect(model.worker(named: "a")?.ajp?.domain == "dom")
+        #expect(model.worker(named: "b")?.ajp?.route == "r1")
+        #expect(model.worker(named: "b")?.ajp?.port == 8009)
+        #expect(diagnostics.warnings.filter { $0.message.contains("has no value") }.count == 4)
+    }
+
+    /// A member without a route is routed by its name, and a dot in the name makes a domain.
+    @Test func aDottedNameNamesADomain() {
+        let (model, _) = Self.build("worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=app.v1,was2\n")
+        #expect(model.worker(named: "app.v1")?.ajp?.domain == "app")
+        #expect(model.worker(named: "was2")?.ajp?.domain == "")
+    }
+
     @Test func theFileCanUseAVariableSetByJkWorkerProperty() {
         let (model, diagnostics) = Self.build(
             "worker.list=b\nworker.b.host=$(tomcat.host)\n",

@@ -23,7 +23,8 @@ struct PropertyRowsTests {
     /// `worker.<w>.<line>` → the diagnostic it gives (nil: accepted silently).
     static let bad: [(worker: String, line: String, message: String?)] = [
         ("wA", "port=70000", "worker.wA.port='70000': expected a number from 0 to 65535"),
-        ("wA", "retries=0", "worker.wA.retries='0': expected a number ≥ 1"),
+        ("wA", "retries=0", "worker.wA.retries=0 is below 1 and used as 1, as mod_jk does"),
+        ("wA", "retries=x", "worker.wA.retries='x': expected a number"),
         ("wA", "ping_timeout=soon", "worker.wA.ping_timeout='soon': expected a number ≥ 0"),
         ("wA", "socket_keepalive=maybe", "worker.wA.socket_keepalive='maybe': expected a boolean (true/false, on/off, 1/0, yes/no)"),
         ("wA", "ping_mode=X", "worker.wA.ping_mode='X': use the letters C, P, I or A"),
@@ -32,7 +33,8 @@ struct PropertyRowsTests {
         ("wA", "fail_on_status=-503,500", nil),
         ("wA", "max_packet_size=none", "worker.wA.max_packet_size='none': expected a size in bytes"),
         ("wA", "max_packet_size=9000", "worker.wA.max_packet_size=9000 is used as 9216 (multiple of 1024 in 8192…65536)"),
-        ("wA", "host=", "worker.wA.host is empty"),
+        ("wA", "host=", "'worker.wA.host' has no value; the line is ignored, as mod_jk ignores it (the earlier, inherited or default value stays)"),
+        ("wA", "route=   # none", "'worker.wA.route' has no value; the line is ignored, as mod_jk ignores it (the earlier, inherited or default value stays)"),
         ("wA", "route=" + String(repeating: "r", count: 64), "worker.wA.route is 64 bytes long; at most 63 fit (as in mod_jk's shared memory)"),
         ("lb", "method=X", "worker.lb.method='X': use Request, Session, Next, Traffic or Busyness"),
         ("lb", "lock=x", "worker.lb.lock='x': use Optimistic or Pessimistic"),
@@ -67,7 +69,9 @@ struct PropertyRowsTests {
 
             """
         let (model, diagnostics) = WorkersConfigurationBuilder.build(text: text, file: "w.properties", environment: [:])
-        #expect(diagnostics.isEmpty)
+        #expect(diagnostics.map(\.message) == [
+            "worker.w.host='tc1:8010' embeds a port: SwiftJK connects to tc1 port 8010 unless a worker.w.port line says otherwise (mod_jk 1.2.48 cannot resolve such a host and stops the member); write host=tc1 and port=8010"
+        ])
         let ajp = try #require(model.workers["w"]?.ajp)
         #expect(ajp.host == "tc1" && ajp.port == 8010)
         #expect(ajp.socketConnectTimeout == .seconds(7))

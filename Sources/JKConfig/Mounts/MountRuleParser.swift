@@ -45,7 +45,13 @@ public enum MountRuleParser {
         let parts = workerSpec.split(separator: ";", omittingEmptySubsequences: false)
         let worker = String(parts.first ?? "").trimmingSpaces
         guard !worker.isEmpty else {
-            diagnostics.append(.error("mount rule '\(rawPattern)' names no worker", at: location))
+            if workerSpec.trimmingSpaces.isEmpty {
+                // `/app/*=` in a mount file: mod_jk skips a property without a value.
+                diagnostics.append(
+                    .warning("mount rule '\(rawPattern)' names no worker; the line is ignored, as mod_jk ignores it", at: location))
+            } else {
+                diagnostics.append(.error("mount rule '\(rawPattern)' names no worker", at: location))
+            }
             return ([], diagnostics)
         }
         var extensions = MountExtensions()

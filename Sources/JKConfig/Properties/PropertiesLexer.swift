@@ -43,6 +43,14 @@ public enum PropertiesLexer {
                 diagnostics.append(.error("line has no property name before '='", at: location))
                 continue
             }
+            // mod_jk adds a property only when its value is not empty (`jk_map_read_property`):
+            // `worker.a.route=` (or `=# note`) leaves the earlier, inherited or default value.
+            // Read as "", it would have cleared a route or refused a number.
+            if value.isEmpty {
+                diagnostics.append(
+                    .warning("'\(key)' has no value; the line is ignored, as mod_jk ignores it (the earlier, inherited or default value stays)", at: location))
+                continue
+            }
             lines.append(PropertyLine(key: String(key), value: String(value), location: location))
         }
         return (lines, diagnostics)

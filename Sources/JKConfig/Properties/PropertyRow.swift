@@ -61,6 +61,20 @@ extension PropertyRow {
         parsed(name, expected: integerRange(minimum, maximum), integerParser(minimum, maximum)) { $0[keyPath: field] = $1 }
     }
 
+    /// A number that mod_jk raises to `minimum` when it is smaller (`retries=0` is taken as 1):
+    /// raised here too, with a warning, so a file that worked with mod_jk still starts.
+    static func raisedInteger(_ name: String, _ field: WritableKeyPath<Settings, Int> & Sendable, min minimum: Int) -> PropertyRow {
+        PropertyRow(name) { settings, value, worker in
+            guard let number = ValueParsing.integer(value.value) else {
+                return .error("worker.\(worker).\(name)='\(value.value)': expected a number", at: value.location)
+            }
+            settings[keyPath: field] = max(minimum, number)
+            guard number < minimum else { return nil }
+            return .warning(
+                "worker.\(worker).\(name)=\(number) is below \(minimum) and used as \(minimum), as mod_jk does", at: value.location)
+        }
+    }
+
     /// A time written in milliseconds.
     static func milliseconds(_ name: String, _ field: WritableKeyPath<Settings, Milliseconds> & Sendable, min minimum: Int = 0) -> PropertyRow {
         parsed(name, expected: integerRange(minimum, .max), integerParser(minimum, .max)) { $0[keyPath: field] = Milliseconds($1) }

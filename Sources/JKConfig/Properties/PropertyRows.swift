@@ -16,6 +16,12 @@ public enum PropertyRows {
             {
                 settings.host = String(host[..<colon])
                 settings.port = port
+                guard !settings.host.isEmpty else { return .error("worker.\(worker).host is empty", at: value.location) }
+                // Debian's mod_jk 1.2.48 does not split it: it cannot resolve the name and stops
+                // the member. Say what SwiftJK does instead, and that a port= line wins.
+                return .warning(
+                    "worker.\(worker).host='\(host)' embeds a port: SwiftJK connects to \(settings.host) port \(port) unless a worker.\(worker).port line says otherwise (mod_jk 1.2.48 cannot resolve such a host and stops the member); write host=\(settings.host) and port=\(port)",
+                    at: value.location)
             } else {
                 settings.host = host
             }
@@ -35,7 +41,7 @@ public enum PropertyRows {
         .milliseconds("prepost_timeout", \.prepostTimeout),
         .seconds("connection_ping_interval", \.connectionPingInterval),
         .milliseconds("reply_timeout", \.replyTimeout),
-        .integer("retries", \.retries, min: 1),
+        .raisedInteger("retries", \.retries, min: 1),
         .milliseconds("retry_interval", \.retryInterval),
         .integer("recovery_options", \.recoveryOptions, max: 31),
         .parsed("fail_on_status", isList: true, expected: "expected HTTP status codes (negative: do not mark the member in error)", statusCodes) {
@@ -89,7 +95,7 @@ public enum PropertyRows {
             $0.method = $1
         },
         .parsed("lock", expected: "use Optimistic or Pessimistic", lockIsPessimistic) { $0.pessimisticLock = $1 },
-        .integer("retries", \.retries, min: 1),
+        .raisedInteger("retries", \.retries, min: 1),
         .integer("lb_retries", \.lbRetries, min: 1),
         .milliseconds("retry_interval", \.retryInterval),
         .seconds("recover_time", \.recoverTime, min: 1),
@@ -162,7 +168,7 @@ public enum PropertyRows {
 
 extension AJPWorkerSettings {
     /// The rules that join several properties, applied after the rows.
-    mutating func finishReading(_ attributes: [String: PropertyValue]) {
+    mutating func finishReading(_ attributes: [String: PropertyValue], worker: String) {
         // socket_timeout also bounds the connect unless socket_connect_timeout says otherwise.
         if socketConnectTimeout == nil, attributes["socket_timeout"] != nil, socketTimeout.value > 0 {
             socketConnectTimeout = socketTimeout
@@ -171,7 +177,9 @@ extension AJPWorkerSettings {
         // ping_mode in effect (SwiftJK's safe default when none is given).
         if connectTimeout.value > 0 { pingMode = (pingMode ?? SafeDefaults.pingMode).union(.connect) }
         if prepostTimeout.value > 0 { pingMode = (pingMode ?? SafeDefaults.pingMode).union(.prepost) }
-        // A route "jvm1.domain" names its domain (jk_lb_worker.c).
-        if domain.isEmpty, let route, let dot = route.firstIndex(of: ".") { domain = String(route[..<dot]) }
+        // A route "dom.jvm1" names its domain (jk_lb_worker.c); without a route the worker's
+        // name is the route, so a member named "app.v1" is in domain "app", as in mod_jk.
+        let effectiveRoute = route ?? worker
+        if domain.isEmpty, let dot = effectiveRoute.firstIndex(of: ".") { domain = String(effectiveRoute[..<dot]) }
     }
 }

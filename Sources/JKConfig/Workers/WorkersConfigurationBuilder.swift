@@ -207,7 +207,7 @@ struct AttributeReader {
     mutating func ajp() -> AJPWorkerSettings {
         var settings = AJPWorkerSettings()
         diagnostics += PropertyRows.read(PropertyRows.ajp, into: &settings, attributes: attributes, worker: worker)
-        settings.finishReading(attributes)
+        settings.finishReading(attributes, worker: worker)
         return settings
     }
 
