@@ -6,6 +6,8 @@
   * `DirectoryIndex index.html index.jsp` with `JkMount /*.jsp`: a directory without an index
     file on disk goes to Tomcat as `/dir/` (mod_dir's look-up of index.jsp maps, and mod_jk
     gives the directory request to that worker); with index.jsp on disk, `/dir/index.jsp`;
+  * with `JkAutoAlias`, mod_dir's look-up of an index file that is not in the webapp
+    directory is not mapped (httpd answers for the directory), as mod_jk's special case;
   * `JkEnvVar` reads httpd's common variables (REMOTE_ADDR, HTTP_*), as mod_jk, and a
     variable declared twice is sent once with the later default;
   * `no-jk` set after translate (SetEnvIf in a <Location>) keeps a mounted URI away;
@@ -141,6 +143,32 @@ def test_directory_without_index_file_goes_to_the_index_worker():
     assert r.status == 200, r
     sent = [request["uri"] for request in FAKES["a"].requests]
     assert sent == ["/idx/empty/", "/idx/withjsp/index.jsp"], sent
+
+
+def test_autoalias_directory_without_index_file_stays_with_httpd():
+    workers = "worker.list=first\nworker.first.port=%d\n" % FAKES["a"].port
+    h = Httpd(module_so(), workers_properties=workers, name="httpd-autoalias")
+    h.create()
+    webapps = h.root / "webapps"
+    for directory in ("", "ctx", "ctx/sub"):
+        (webapps / directory).mkdir(exist_ok=True)
+        (webapps / directory).chmod(0o755)
+    (webapps / "ctx" / "index.jsp").write_text("jsp\n")
+    (webapps / "ctx" / "index.jsp").chmod(0o644)
+    h.jk_directives = "JkAutoAlias %s\nJkMount /ctx/*.jsp first\n" % webapps
+    h.extra_conf = "<Directory %s>\n    Require all granted\n</Directory>\nDirectoryIndex index.html index.jsp\n" % webapps
+    h.write_config()
+    h.configtest_and_start()
+    try:
+        FAKES["a"].reset()
+        r = http.get(h.url("/ctx/sub/"))
+        assert r.status in (403, 404), r
+        r = http.get(h.url("/ctx/"))
+        assert r.status == 200, r
+        sent = [request["uri"] for request in FAKES["a"].requests]
+        assert sent == ["/ctx/index.jsp"], sent
+    finally:
+        h.stop()
 
 
 def test_jkenvvar_reads_common_variables_and_one_attribute_per_name():

@@ -427,6 +427,7 @@ static int translate(request_rec *r)
     view.server_index = conf->index;
     view.uri = r->uri;
     view.env_count = env_count(r);
+    view.directory_index_lookup = r->main && r->main->handler && !strcmp(r->main->handler, DIR_MAGIC_TYPE);
     rc = sjk_translate(&view, conf->runtime, &index, &rule);
     if (rc == SJK_MAPPED) {
         r->handler = JK_HANDLER;

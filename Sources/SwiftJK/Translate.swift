@@ -42,6 +42,18 @@ enum Translate {
             if log.enabled(.debug) { log.debug("'\(String(cString: uriPointer))': no-jk is set; left to httpd") }
             return Int32(SJK_DECLINED)
         }
+        if v.directory_index_lookup != 0, let alias = configuration.servers[serverIndex].settings.autoAlias {
+            // mod_jk's special case: with JkAutoAlias, mod_dir's look-up of an index file that is
+            // not in the webapp directory is not mapped, so httpd can list the directory rather
+            // than hand it to Tomcat (a mapped look-up gives the directory to its worker).
+            let uri = String(cString: uriPointer)
+            if case .success(let clean) = URINormalizer.normalize(uri),
+                !Files.exists((alias.hasSuffix("/") ? String(alias.dropLast()) : alias) + clean)
+            {
+                if log.enabled(.debug) { log.debug("JkAutoAlias: no DirectoryIndex file for '\(uri)' in \(alias); left to httpd") }
+                return Int32(SJK_DECLINED)
+            }
+        }
         let bytes = UnsafeBufferPointer(
             start: UnsafeRawPointer(uriPointer).assumingMemoryBound(to: UInt8.self), count: strlen(uriPointer))
         guard bytes.count <= maxURILength else {

@@ -20,9 +20,12 @@ enum Unmapped {
         switch autoAlias(uri, directory: directory) {
         case .none:
             return Int32(SJK_DECLINED)
-        case .forbidden:
+        case .hidden:
             log.debug("JkAutoAlias: '\(uri)' is inside WEB-INF or META-INF → 404")
             return 404
+        case .warFile:
+            log.debug("JkAutoAlias: '\(uri)' names a .war file → 403")
+            return 403
         case .file(let path):
             if let setFilename = host.pointee.set_filename { path.withCString { setFilename(v.r, $0) } }
             return Int32(SJK_ALIASED)
@@ -40,19 +43,23 @@ enum Unmapped {
 
     enum AliasResult: Equatable {
         case none
-        case forbidden
+        /// WEB-INF or META-INF of a webapp: 404, as mod_jk.
+        case hidden
+        /// A web archive at the top of the directory (`/app.war`): 403, as mod_jk.
+        case warFile
         case file(String)
     }
 
     /// `/ctx/rest` → `<directory>/ctx/rest` when `<directory>/ctx` is a webapp; WEB-INF and
-    /// META-INF of a webapp are never served.
+    /// META-INF of a webapp and the `.war` files beside the webapps are never served.
     static func autoAlias(_ uri: String, directory: String) -> AliasResult {
         let parts = uri.split(separator: "/", omittingEmptySubsequences: true)
         guard let context = parts.first else { return .none }
         if parts.count > 1 {
             let inner = parts[1].uppercased()
-            if inner == "WEB-INF" || inner == "META-INF" { return .forbidden }
+            if inner == "WEB-INF" || inner == "META-INF" { return .hidden }
         }
+        if context.utf8.count > 4, context.lowercased().hasSuffix(".war") { return .warFile }
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         guard Paths.isDirectory("\(base)/\(context)") else { return .none }
         return .file(base + uri)

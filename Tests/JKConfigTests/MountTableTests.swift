@@ -53,6 +53,16 @@ struct MountTableTests {
         #expect(excluded.match("/dup/x") == nil)
     }
 
+    /// A disabled rule only switches itself off: beside an enabled rule for the same pattern
+    /// (either order, same or other worker) the enabled one maps, as in mod_jk 1.2.48.
+    @Test(arguments: [
+        [("/a/*", "w"), ("-/a/*", "w")], [("-/a/*", "w"), ("/a/*", "w")], [("/a/*", "w"), ("-/a/*", "w2")],
+    ])
+    func aDisabledRuleDoesNotHideAnEnabledOne(_ lines: [(String, String)]) {
+        #expect(Self.table(lines).match("/a/x")?.worker == "w")
+        #expect(Self.table([("-/a/*", "w")]).match("/a/x") == nil)
+    }
+
     @Test func sessionPathMayStartWithTheSeparator() {
         let (rules, diagnostics) = MountRuleParser.parse(
             pattern: "/sp/*", workerSpec: "lb;session_path=;sid;sticky_ignore=0", source: .jkMount, location: nil)

@@ -81,8 +81,11 @@ struct UnmappedTests {
     }
 
     @Test func autoAliasRefusesWebInf() {
-        #expect(Unmapped.autoAlias("/app/WEB-INF/web.xml", directory: "/tmp") == .forbidden)
-        #expect(Unmapped.autoAlias("/app/meta-inf/x", directory: "/tmp") == .forbidden)
+        #expect(Unmapped.autoAlias("/app/WEB-INF/web.xml", directory: "/tmp") == .hidden)
+        #expect(Unmapped.autoAlias("/app/meta-inf/x", directory: "/tmp") == .hidden)
+        #expect(Unmapped.autoAlias("/app.war", directory: "/tmp") == .warFile)
+        #expect(Unmapped.autoAlias("/App.WAR/x", directory: "/tmp") == .warFile)
+        #expect(Unmapped.autoAlias("/.war", directory: "/tmp") == .none)
         #expect(Unmapped.autoAlias("/no-such-context-dir-xyz/a", directory: "/tmp") == .none)
     }
 }

@@ -177,6 +177,8 @@ typedef struct sjk_translate_view {
     int server_index;
     const char *uri;                /* r->uri, %-decoded by httpd */
     int env_count;                  /* entries in r->subprocess_env: 0 spares every get_env */
+    int directory_index_lookup;     /* 1: a sub-request of a directory request (mod_dir looking up
+                                       a DirectoryIndex file), else 0 */
 } sjk_translate_view;
 
 /* Everything the handler needs from request_rec; headers are a zero-copy view of

@@ -23,14 +23,13 @@ public struct MountTable: Sendable {
 
     public init(_ rules: [MountRule]) {
         // The same pattern mounted twice from one source: the later rule replaces the earlier
-        // (mod_jk 1.2.48 answers with the last `JkMount /dup/* w` written).
+        // (mod_jk 1.2.48 answers with the last `JkMount /dup/* w` written). A disabled rule
+        // (`-/app/*=w`) replaces only a disabled one: beside an enabled rule for the same
+        // pattern it changes nothing, in either order, as in mod_jk.
+        func key(_ rule: MountRule) -> String { "\(rule.source)\u{0}\(rule.isExclusion)\u{0}\(rule.isDisabled)\u{0}\(rule.pattern)" }
         var last: [String: Int] = [:]
-        for (index, rule) in rules.enumerated() {
-            last["\(rule.source)\u{0}\(rule.isExclusion)\u{0}\(rule.pattern)"] = index
-        }
-        let kept = rules.enumerated().filter { index, rule in
-            last["\(rule.source)\u{0}\(rule.isExclusion)\u{0}\(rule.pattern)"] == index
-        }
+        for (index, rule) in rules.enumerated() { last[key(rule)] = index }
+        let kept = rules.enumerated().filter { index, rule in last[key(rule)] == index }
         let sorted = kept.sorted { lhs, rhs in
             let a = lhs.element
             let b = rhs.element
