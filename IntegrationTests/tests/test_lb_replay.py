@@ -43,7 +43,7 @@ def setup_module():
         raise NotApplicable("SwiftJK's replay policy")
     FAKES = {name: FakeAJP(fn, name="f1-" + name).start() for name, fn in BREAKERS.items()}
     FAKES["good"] = FakeAJP("ok", name="f2").start()
-    lines = ["worker.list=" + ",".join("lb_" + n for n in BREAKERS) + ",lb_norecover"]
+    lines = ["worker.list=" + ",".join("lb_" + n for n in BREAKERS) + ",lb_norecover,lb_rohdr"]
     for name in BREAKERS:
         lines += ["worker.lb_%s.type=lb" % name, "worker.lb_%s.balance_workers=b_%s,g_%s" % (name, name, name),
                   "worker.b_%s.port=%d" % (name, FAKES[name].port), "worker.b_%s.route=f1" % name,
@@ -51,7 +51,12 @@ def setup_module():
     lines += ["worker.lb_norecover.type=lb", "worker.lb_norecover.balance_workers=n1,n2",
               "worker.n1.port=%d" % FAKES["headers"].port, "worker.n1.route=f1", "worker.n1.recovery_options=2",
               "worker.n2.port=%d" % FAKES["good"].port, "worker.n2.route=f2"]
+    # recovery_options 1 stops a failover only before the container's headers (mod_jk 1.2.48).
+    lines += ["worker.lb_rohdr.type=lb", "worker.lb_rohdr.balance_workers=r1,r2",
+              "worker.r1.port=%d" % FAKES["headers"].port, "worker.r1.route=f1", "worker.r1.recovery_options=1",
+              "worker.r2.port=%d" % FAKES["good"].port, "worker.r2.route=f2"]
     mounts = "\n".join("JkMount /%s/* lb_%s" % (n, n) for n in BREAKERS) + "\nJkMount /norecover/* lb_norecover"
+    mounts += "\nJkMount /rohdr/* lb_rohdr"
     H = Httpd(so, workers_properties="\n".join(lines) + "\n", jk_directives=mounts, name="httpd-replay")
     H.start()
 
@@ -102,6 +107,19 @@ def test_committed_response_is_not_replayed():
     assert FAKES["good"].stats()["requests"] == good, "a committed response must not be replayed"
     crashed = [l for l in H.error_log(since=errors_before).splitlines() if "exit signal" in l or "Segmentation" in l]
     assert not crashed, crashed
+
+
+def test_recovery_options_1_replays_a_get_whose_headers_arrived():
+    """mod_jk 1.2.48 checks bit 1 only while no headers have arrived: a GET whose member sent
+    headers and died (nothing committed) goes to the other member."""
+    expect_replayed_at("/rohdr/x.jsp")
+
+
+def expect_replayed_at(path):
+    good = FAKES["good"].stats()["requests"]
+    r = get(path)
+    assert r.status == 200 and r.body == b"fake-ajp-ok\n", r
+    assert FAKES["good"].stats()["requests"] == good + 1
 
 
 def test_recovery_options_2_forbids_the_replay():

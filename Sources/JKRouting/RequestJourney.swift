@@ -259,7 +259,7 @@ public struct RequestJourney: Sendable {
         return RetryPolicy.mayRetry(
             method: request.method, hasBody: request.hasBody, bodyReplayable: report.bodyReplayable,
             requestSent: report.requestSent, responseStarted: report.responseStarted && !forgettable,
-            recoveryOptions: report.recoveryOptions)
+            recoveryOptions: report.recoveryOptions, headersArrived: report.responseStarted)
     }
 
     private mutating func unavailable() -> Action {
