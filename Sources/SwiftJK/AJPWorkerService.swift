@@ -48,7 +48,7 @@ enum AJPWorkerService {
             }
             let again = retryable && attempt < Int(plan.live.retries)
             shared?.withAJPCounters(plan.name) { record in
-                Self.count(result, in: &record, now: SystemClock.now())
+                Self.count(result, in: &record, now: SystemClock.now(), final: !again, first: attempt == 1)
                 if !again { record.busy = max(0, record.busy - 1) }
             }
             if again {
@@ -66,16 +66,19 @@ enum AJPWorkerService {
 
 extension AJPWorkerService {
     /// An attempt in the worker's shared counters (the status worker's used, errors, bytes).
-    static func count(_ result: MemberAttempt.Result, in record: inout AJPCounters, now: Timestamp) {
+    /// As mod_jk counts them: `used` once per request (its first attempt) and an error once,
+    /// for the attempt that ends the request; bytes and reply timeouts for every attempt.
+    static func count(_ result: MemberAttempt.Result, in record: inout AJPCounters, now: Timestamp, final: Bool = true, first: Bool = true) {
         guard !result.poolExhausted else { return }
-        record.used &+= 1
+        if first { record.used &+= 1 }
         record.transferred &+= result.wireSent
         record.read &+= result.wireReceived
+        if case .replyTimeout = result.attemptResult { record.replyTimeouts &+= 1 }
+        guard final else { return }
         switch result.attemptResult {
         case .success, .statusError: break
         case .clientError: record.clientErrors &+= 1
         case .replyTimeout:
-            record.replyTimeouts &+= 1
             record.errors &+= 1
             record.errorTime = now.milliseconds
         case .internalError, .protocolError, .statusFatal, .backendError, .backendDown:
