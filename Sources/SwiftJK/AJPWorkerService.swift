@@ -46,7 +46,10 @@ enum AJPWorkerService {
                     requestSent: result.outcome.requestSent, responseStarted: result.outcome.responseStarted,
                     recoveryOptions: Int(plan.live.recoveryOptions))
             }
-            let again = retryable && attempt < Int(plan.live.retries)
+            // No free connection after connection_acquire_timeout is the answer (503), as in
+            // mod_jk, whose retries run only once it has a connection: waiting again would
+            // double the wait the log line names.
+            let again = retryable && !result.poolExhausted && attempt < Int(plan.live.retries)
             shared?.withAJPCounters(plan.name) { record in
                 Self.count(result, in: &record, now: SystemClock.now(), final: !again, first: attempt == 1)
                 if !again { record.busy = max(0, record.busy - 1) }
