@@ -71,7 +71,7 @@ extension AJPWorkerService {
     /// An attempt in the worker's shared counters (the status worker's used, errors, bytes).
     /// As mod_jk counts them: `used` once per request (its first attempt) and an error once,
     /// for the attempt that ends the request; bytes and reply timeouts for every attempt.
-    static func count(_ result: MemberAttempt.Result, in record: inout AJPCounters, now: Timestamp, final: Bool = true, first: Bool = true) {
+    static func count(_ result: MemberAttempt.Result, in record: inout AJPCounters, now: Timestamp, final: Bool, first: Bool) {
         guard !result.poolExhausted else { return }
         if first { record.used &+= 1 }
         record.transferred &+= result.wireSent

@@ -1,6 +1,5 @@
 import CSwiftJKABI
 import JKConfig
-import JKPosix
 
 /// The worker of a request that reached the handler without a JkMount (`SetHandler
 /// jakarta-servlet`, mod_rewrite's `H=`), as mod_jk 1.2.48 finds it: the environment variable
