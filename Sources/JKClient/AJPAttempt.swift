@@ -186,7 +186,11 @@ public enum AJPAttempt {
             let message: ContainerMessage
             let payload: UnsafeRawBufferPointer
             do {
-                (message, payload) = try connection.readMessage(timeout: timeouts.read)
+                // Once the headers are in, a body-less request's response is all that can
+                // come: its promised length may be waited for (a request body could be asked
+                // for in between, so then not).
+                let promised = exchange.headersReceived && !body.hasBody ? client.bodyStillPromised : 0
+                (message, payload) = try connection.readMessage(timeout: timeouts.read, promisedBody: promised)
                 silence = .zero
             } catch .replyTimeout where probing {
                 // Silent, but maybe just slow: ask the backend on another connection.

@@ -29,6 +29,8 @@ public final class AJPConnection: @unchecked Sendable {
     public private(set) var bytesSent: UInt64 = 0
     public private(set) var bytesReceived: UInt64 = 0
     public let id: Int
+    /// The current `readMessage`'s promise.
+    private var promisedBody: Int64 = 0
 
     public init(stream: any ByteStream, maxPacketSize: Int, id: Int) {
         self.stream = stream
@@ -64,9 +66,14 @@ public final class AJPConnection: @unchecked Sendable {
     /// that has to read (while `nextMessageBuffered`, later calls leave it in place).
     /// A failure is classified here, once: a read that waited `timeout` in vain is
     /// `.replyTimeout(timeout)`, a close before a packet began `.closedWithoutReply`.
+    ///
+    /// `promisedBody`: response body bytes the container has promised (its Content-Length) and
+    /// not sent yet, when nothing else can come first; a read then waits for them to fill the
+    /// buffer (`gatherTarget`).
     public func readMessage(
-        timeout: Milliseconds
+        timeout: Milliseconds, promisedBody: Int64 = 0
     ) throws(BackendFailure.Cause) -> (message: ContainerMessage, payload: UnsafeRawBufferPointer) {
+        self.promisedBody = promisedBody
         try fill(atLeast: 4, timeout: timeout, startOfPacket: true)
         let header = UnsafeRawBufferPointer(rebasing: receive[readIndex..<(readIndex + 4)])
         let length: Int
@@ -114,7 +121,7 @@ public final class AJPConnection: @unchecked Sendable {
             let space = UnsafeMutableRawBufferPointer(rebasing: receive[writeIndex...])
             let received: Int
             do {
-                received = try stream.read(into: space, timeout: timeout)
+                received = try stream.read(into: space, timeout: timeout, gathering: gatherTarget(space: space.count))
             } catch {
                 throw error == .timedOut ? .replyTimeout(timeout) : .transport(error)
             }
@@ -125,6 +132,23 @@ public final class AJPConnection: @unchecked Sendable {
             bytesReceived &+= UInt64(max(0, received))
         }
     }
+
+    /// The bytes a read into `space` free bytes may wait for: the promised body still to come,
+    /// and the END_RESPONSE after it (6 bytes), less what is buffered already (which holds at
+    /// most that many body bytes), so the container is certain to send them unless it breaks
+    /// its promise. 0 (take what comes) below `gatherThreshold`: too little to save a wake-up.
+    func gatherTarget(space: Int) -> Int {
+        guard promisedBody > 0 else { return 0 }
+        let coming = promisedBody &+ Self.endResponseSize &- Int64(writeIndex - readIndex)
+        let target = Int(clamping: min(coming, Int64(space)))
+        return target >= Self.gatherThreshold ? target : 0
+    }
+
+    /// END_RESPONSE on the wire: header and two payload bytes.
+    static let endResponseSize: Int64 = 6
+
+    /// Two default packets: a response with less still to come is read as it arrives.
+    public static let gatherThreshold = 16 * 1024
 
     /// Marks one request done (for statistics and the "fresh connection" rule).
     public func completedRequest() {

@@ -22,11 +22,17 @@ public protocol ClientSide {
     /// Body bytes dropped because the container sent more than its own Content-Length: a
     /// container that does that is out of step, so its connection is not reused.
     var bytesBeyondLength: Int64 { get }
+    /// Response body bytes the container's Content-Length still promises: 0 when it gave none,
+    /// the response has no body (HEAD, 204, 304) or all of it was written.
+    var bodyStillPromised: Int64 { get }
 }
 
 extension ClientSide {
     /// Nothing is ever dropped.
     public var bytesBeyondLength: Int64 { 0 }
+
+    /// No promise: every read takes what has come.
+    public var bodyStillPromised: Int64 { 0 }
 
     /// Nothing is ever ready: no packet goes ahead.
     public func readAvailableBody(into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int { 0 }

@@ -10,6 +10,8 @@ public final class BlockingSocket {
     public private(set) var descriptor: Int32
     private var receiveTimeout: Milliseconds = .zero
     private var sendTimeout: Milliseconds = .zero
+    /// SO_RCVLOWAT: the bytes a blocking receive (and `poll`) waits for; 1 = any.
+    private var lowWater = 1
 
     public struct Options: Sendable {
         public var connectTimeout: Milliseconds
@@ -120,6 +122,33 @@ public final class BlockingSocket {
         }
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         return try retryingEINTR("recv") { recv(descriptor, base, buffer.count, 0) }
+    }
+
+    /// Reads as `read`, first waiting until `gathering` bytes (capped at the buffer) have
+    /// arrived when that is more than one: SO_RCVLOWAT makes the kernel wake this thread once
+    /// for them instead of once per packet the peer writes (docs/architecture.md §5.1). The wait
+    /// is a `poll` of at most `gatherGrace` (or `timeout`, if shorter): a peer that sends less
+    /// than it promised (a Content-Length larger than the body, a slow producer) costs that
+    /// much, then the read takes whatever has come, as without a promise.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Milliseconds, gathering: Int) throws(TransportError) -> Int {
+        let target = min(gathering, buffer.count)
+        if target > 1 {
+            setLowWater(target)
+            let grace = timeout.value > 0 ? min(timeout.value, Self.gatherGrace.value) : Self.gatherGrace.value
+            if !waitReadable(timeout: Milliseconds(grace)) { setLowWater(1) }
+        } else {
+            setLowWater(1)
+        }
+        return try read(into: buffer, timeout: timeout)
+    }
+
+    /// How long a read waits for promised bytes before taking what has come.
+    public static let gatherGrace = Milliseconds(20)
+
+    private func setLowWater(_ bytes: Int) {
+        guard bytes != lowWater else { return }
+        setOption(SOL_SOCKET, SO_RCVLOWAT, Int32(clamping: bytes))
+        lowWater = bytes
     }
 
     /// True when the connection can no longer carry a request: the peer closed or reset it, or

@@ -21,6 +21,15 @@ public final class RecordingClient: ClientSide {
     public var sentSoFar: Int?
     /// Body bytes taken by reads that do not wait.
     public private(set) var readWithoutWaiting = 0
+    /// Report the response's Content-Length less the body written as `bodyStillPromised`, as
+    /// httpd's side does; off by default (no promise, every read takes what has come).
+    public var reportsPromisedBody = false
+    private var contentLength: Int64?
+
+    public var bodyStillPromised: Int64 {
+        guard reportsPromisedBody, let contentLength else { return 0 }
+        return max(0, contentLength - Int64(body.count))
+    }
 
     public init(requestBody: [UInt8] = []) { self.requestBody = requestBody }
 
@@ -54,6 +63,7 @@ public final class RecordingClient: ClientSide {
             case .named(let range): self.headers.append((payload.string(range), payload.string(value)))
             }
         }
+        contentLength = self.headers.last { $0.0.lowercased() == "content-length" }.flatMap { Int64($0.1) }
     }
 
     public func writeBody(_ bytes: UnsafeRawBufferPointer) throws(ClientError) {

@@ -21,6 +21,10 @@ public final class SocketStream: ByteStream {
         try socket.read(into: buffer, timeout: timeout)
     }
 
+    public func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Milliseconds, gathering: Int) throws(TransportError) -> Int {
+        try socket.read(into: buffer, timeout: timeout, gathering: gathering)
+    }
+
     public func isStale() -> Bool { socket.isStale() }
     public func close() { socket.close() }
     public func abort() { socket.abort() }

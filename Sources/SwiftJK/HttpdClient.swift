@@ -25,6 +25,8 @@ final class HttpdClient: ClientSide {
     var flushHeaders = false
     /// `JkOptions +DisableReuse`: close the backend connection after this request.
     var disableReuse = false
+    /// A HEAD request: its response's Content-Length promises no body.
+    var headerOnly = false
     /// The response's Content-Length while its body is incomplete: the write that completes it
     /// flushes (see `writeCompleted`).
     private var bodyLength: Int64?
@@ -133,6 +135,13 @@ final class HttpdClient: ClientSide {
         }
         bytesWritten += Int64(count)
         if flushEveryPacket { try flush() } else { try writeCompleted() }
+    }
+
+    /// What the response's Content-Length still promises (no body for HEAD, 204 and 304):
+    /// the exchange may wait for that much at once (docs/architecture.md §5.1).
+    var bodyStillPromised: Int64 {
+        guard let bodyLength, !bodyComplete, !headerOnly, status != 204, status != 304, status >= 200 else { return 0 }
+        return max(0, bodyLength - bytesWritten)
     }
 
     /// How many of `count` more body bytes the response's Content-Length leaves room for (all

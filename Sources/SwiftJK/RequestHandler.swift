@@ -53,6 +53,7 @@ enum RequestHandler {
         httpd.flushEveryPacket = options.contains(.flushPackets)
         httpd.flushHeaders = options.contains(.flushHeader)
         httpd.disableReuse = options.contains(.disableReuse)
+        httpd.headerOnly = v.header_only != 0
         runtime.pullAJPSettings()
         let facts = RequestFacts(view: view, server: server)
         var request = RequestEncoder(facts: facts, options: options)

@@ -10,7 +10,11 @@ import Testing
 /// The AJP shell against a scripted container on loopback: real sockets, no Tomcat.
 @Suite(.serialized)
 struct WorkerClientTests {
-    static func client(port: Int, connectPing: Milliseconds = .zero, pingTimeout: Milliseconds = Milliseconds(500), poolSize: Int = 4) throws -> WorkerClient {
+    static func client(
+        port: Int, connectPing: Milliseconds = .zero, pingTimeout: Milliseconds = Milliseconds(500), poolSize: Int = 4,
+        now: @escaping WorkerClient.Now = { SystemClock.now() },
+        wrap: @escaping @Sendable (SocketStream) -> any ByteStream = { $0 }
+    ) throws -> WorkerClient {
         let address = try SocketAddress.resolve(host: "127.0.0.1", port: port)
         let settings = WorkerClient.Settings(
             maxPacketSize: 8192, pool: .init(maxSize: poolSize, minSize: 0, idleTimeout: .zero), acquireTimeout: Milliseconds(200),
@@ -19,9 +23,9 @@ struct WorkerClientTests {
         return WorkerClient(
             name: "test", settings: settings,
             connector: { () throws(TransportError) -> any ByteStream in
-                try SocketStream.connect(address)
+                wrap(try SocketStream.connect(address))
             },
-            now: { SystemClock.now() }, sleep: { SystemClock.sleep($0) })
+            now: now, sleep: { SystemClock.sleep($0) })
     }
 
     static let request = ForwardRequest(method: "GET", uri: "/hello.jsp", remoteAddress: "127.0.0.1", serverName: "localhost", serverPort: 80)
@@ -63,15 +67,7 @@ struct WorkerClientTests {
         let server = try AJPTestServer(script: Self.helloScript)
         defer { server.stop() }
         let clock = Atomic<Int64>(10_000)
-        let address = try SocketAddress.resolve(host: "127.0.0.1", port: server.port)
-        let settings = WorkerClient.Settings(
-            maxPacketSize: 8192, pool: .init(maxSize: 2, minSize: 0, idleTimeout: .zero), acquireTimeout: Milliseconds(200),
-            connectPingTimeout: .zero, prepostPingTimeout: .zero, idlePingInterval: .zero, pingTimeout: Milliseconds(500),
-            disableReuse: false)
-        let client = WorkerClient(
-            name: "test", settings: settings,
-            connector: { () throws(TransportError) -> any ByteStream in try SocketStream.connect(address) },
-            now: { Timestamp(milliseconds: clock.load(ordering: .relaxed)) }, sleep: { _ in })
+        let client = try Self.client(port: server.port, poolSize: 2, now: { Timestamp(milliseconds: clock.load(ordering: .relaxed)) })
         #expect(!client.answered(within: Milliseconds(3000)))
         let (outcome, _, _) = Self.run(client)
         #expect(outcome.result == .completed(reuse: true))

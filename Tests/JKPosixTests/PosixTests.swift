@@ -6,8 +6,8 @@ import Testing
 /// The syscall edge against the real kernel: sockets on loopback, the shared region across
 /// processes, the log file, stamps.
 struct PosixTests {
-    @Test func connectRefusedIsRecognised() throws {
-        // A port nobody listens on: bind one, note it, close it.
+    /// A TCP socket bound to a free port on 127.0.0.1, and the port.
+    static func loopbackSocket() -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -15,7 +15,12 @@ struct PosixTests {
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test func connectRefusedIsRecognised() throws {
+        // A port nobody listens on: bind one, note it, close it.
+        let (fd, port) = Self.loopbackSocket()
         close(fd)
         let target = try SocketAddress.resolve(host: "127.0.0.1", port: port)
         #expect(target.description == "127.0.0.1:\(port)")
