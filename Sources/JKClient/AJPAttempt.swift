@@ -166,6 +166,8 @@ public enum AJPAttempt {
         var silence = Milliseconds.zero
         var gathered = 0
         var gatheredBytes: Int64 = 0
+        /// The container sent a flush (an empty SEND_BODY_CHUNK).
+        var flushed = false
         /// Writes the gathered chunks; false (the outcome says why) when the client is gone.
         func writeGathered() -> Bool {
             guard gathered > 0 else { return true }
@@ -188,8 +190,9 @@ public enum AJPAttempt {
             do {
                 // Once the headers are in, a body-less request's response is all that can
                 // come: its promised length may be waited for (a request body could be asked
-                // for in between, so then not).
-                let promised = exchange.headersReceived && !body.hasBody ? client.bodyStillPromised : 0
+                // for in between, so then not; nor once the container flushed: it wants what
+                // it sent to reach the client now).
+                let promised = exchange.headersReceived && !body.hasBody && !flushed ? client.bodyStillPromised : 0
                 (message, payload) = try connection.readMessage(timeout: timeouts.read, promisedBody: promised)
                 silence = .zero
             } catch .replyTimeout where probing {
@@ -274,6 +277,7 @@ public enum AJPAttempt {
                 gatheredBytes += Int64(range.count)
                 if gathered == chunks.count && !writeGathered() { return outcome }
             case .flush:
+                flushed = true
                 do {
                     try client.flush()
                 } catch {

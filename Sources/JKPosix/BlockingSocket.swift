@@ -124,23 +124,37 @@ public final class BlockingSocket {
         return try retryingEINTR("recv") { recv(descriptor, base, buffer.count, 0) }
     }
 
-    /// Reads as `read`, first waiting until `gathering` bytes (capped at the buffer) have
-    /// arrived when that is more than one: SO_RCVLOWAT makes the kernel wake this thread once
-    /// for them instead of once per packet the peer writes (docs/architecture.md §5.1). The wait
-    /// is a `poll` of at most `gatherGrace` (or `timeout`, if shorter): a peer that sends less
-    /// than it promised (a Content-Length larger than the body, a slow producer) costs that
-    /// much, then the read takes whatever has come, as without a promise.
+    /// Reads as `read`, first waiting until `gathering` bytes (capped at the buffer and at
+    /// `gatherLimit`) have arrived when that is more than one: SO_RCVLOWAT makes the kernel wake
+    /// this thread once for them instead of once per packet the peer writes
+    /// (docs/architecture.md §5.1). The wait is a `poll` of at most `gatherGrace` (or `timeout`,
+    /// if shorter): a peer that sends less than it promised (a Content-Length larger than the
+    /// body, a slow producer) costs that much, then the read takes whatever has come, as without
+    /// a promise. After the `poll` the read never blocks: the kernel also reports a socket
+    /// readable short of the mark (memory pressure, a closing window), and a blocking `recv`
+    /// would then wait for the mark, past the grace.
     public func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Milliseconds, gathering: Int) throws(TransportError) -> Int {
-        let target = min(gathering, buffer.count)
-        if target > 1 {
-            setLowWater(target)
-            let grace = timeout.value > 0 ? min(timeout.value, Self.gatherGrace.value) : Self.gatherGrace.value
-            if !waitReadable(timeout: Milliseconds(grace)) { setLowWater(1) }
-        } else {
+        let target = min(gathering, buffer.count, Self.gatherLimit)
+        guard target > 1, let base = buffer.baseAddress else {
             setLowWater(1)
+            return try read(into: buffer, timeout: timeout)
         }
+        setLowWater(target)
+        let grace = timeout.value > 0 ? min(timeout.value, Self.gatherGrace.value) : Self.gatherGrace.value
+        if waitReadable(timeout: Milliseconds(grace)) {
+            let received = recv(descriptor, base, buffer.count, Int32(MSG_DONTWAIT))
+            if received >= 0 { return received }
+            let code = errno
+            if code != EAGAIN && code != EWOULDBLOCK && code != EINTR { throw TransportError.fromErrno(code, function: "recv") }
+        }
+        setLowWater(1)
         return try read(into: buffer, timeout: timeout)
     }
+
+    /// The most a read waits for at once: at the default receive buffer (tcp_rmem 128 KiB) a
+    /// mark this size does not make the kernel grow the buffer, which older kernels did by also
+    /// clamping the connection's receive window to the mark for good.
+    public static let gatherLimit = 64 * 1024
 
     /// How long a read waits for promised bytes before taking what has come.
     public static let gatherGrace = Milliseconds(20)

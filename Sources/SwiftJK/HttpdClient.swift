@@ -138,9 +138,11 @@ final class HttpdClient: ClientSide {
     }
 
     /// What the response's Content-Length still promises (no body for HEAD, 204 and 304):
-    /// the exchange may wait for that much at once (docs/architecture.md §5.1).
+    /// the exchange may wait for that much at once (docs/architecture.md §5.1). Nothing with
+    /// `+FlushPackets`: each packet is to reach the client as it comes.
     var bodyStillPromised: Int64 {
-        guard let bodyLength, !bodyComplete, !headerOnly, status != 204, status != 304, status >= 200 else { return 0 }
+        guard let bodyLength, !bodyComplete, !headerOnly, !flushEveryPacket, status != 204, status != 304, status >= 200
+        else { return 0 }
         return max(0, bodyLength - bytesWritten)
     }
 

@@ -137,6 +137,26 @@ struct PromisedBodyTests {
         #expect(elapsed.value < 2000, "the 3 s reply timeout must not be what ended the wait: \(elapsed.value) ms")
     }
 
+    /// A flush (an empty SEND_BODY_CHUNK) asks for what was sent to reach the client now: no
+    /// read of that response waits for more after it.
+    @Test func noPromiseAfterAFlush() throws {
+        let (outcome, recorder, hints) = try Self.exchange { connection in
+            _ = connection.readRequest()
+            connection.send(Self.headers(length: 48000) + Self.packet(ContainerPackets.bodyChunk(Self.chunk))
+                            + Self.packet(ContainerPackets.bodyChunk([])))
+            for _ in 0..<5 {
+                usleep(1000)
+                connection.send(Self.packet(ContainerPackets.bodyChunk(Self.chunk)))
+            }
+            connection.send(Self.packet(ContainerPackets.endResponse(reuse: true)))
+            _ = connection.readExactly(1)
+        }
+        #expect(outcome.result == .completed(reuse: true))
+        #expect(recorder.body.count == 48000)
+        #expect(recorder.flushes == 1)
+        #expect(hints.allSatisfy { $0 == 0 }, "hints: \(hints)")
+    }
+
     /// Less than `gatherThreshold` promised: reads take what comes.
     @Test func aSmallRemainderIsReadAsItComes() throws {
         let (outcome, recorder, hints) = try Self.exchange { connection in

@@ -50,6 +50,25 @@ struct GatheringReadTests {
         #expect(try Self.read(connection, gathering: 0) == 5)
     }
 
+    /// A promise larger than the socket's own (locked, small) buffer can hold: the kernel caps
+    /// the mark, and the read returns what came without waiting for the rest.
+    @Test func aPromiseBeyondASmallSocketBufferReturnsWhatCame() throws {
+        let (listener, port) = PosixTests.loopbackSocket()
+        defer { close(listener) }
+        #expect(listen(listener, 1) == 0)
+        let target = try SocketAddress.resolve(host: "127.0.0.1", port: port)
+        let connection = try BlockingSocket.connect(to: target, options: .init(connectTimeout: Milliseconds(1000), bufferSize: 4096))
+        let peer = accept(listener, nil, nil)
+        defer { close(peer) }
+        Self.send(peer, 3000)
+        let started = SystemClock.now()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = try buffer.withUnsafeMutableBytes { try connection.read(into: $0, timeout: Milliseconds(5000), gathering: 60000) }
+        let waited = (SystemClock.now() - started).value
+        #expect(count == 3000)
+        #expect(waited < 1000, "waited \(waited) ms")
+    }
+
     @Test func aPeerClosingEndsTheWait() throws {
         let (connection, peer) = try Self.pair()
         Self.send(peer, 10)
