@@ -29,8 +29,6 @@ public final class AJPConnection: @unchecked Sendable {
     public private(set) var bytesSent: UInt64 = 0
     public private(set) var bytesReceived: UInt64 = 0
     public let id: Int
-    /// The current `readMessage`'s promise.
-    private var promisedBody: Int64 = 0
 
     public init(stream: any ByteStream, maxPacketSize: Int, id: Int) {
         self.stream = stream
@@ -73,15 +71,14 @@ public final class AJPConnection: @unchecked Sendable {
     public func readMessage(
         timeout: Milliseconds, promisedBody: Int64 = 0
     ) throws(BackendFailure.Cause) -> (message: ContainerMessage, payload: UnsafeRawBufferPointer) {
-        self.promisedBody = promisedBody
-        try fill(atLeast: 4, timeout: timeout, startOfPacket: true)
+        try fill(atLeast: 4, timeout: timeout, startOfPacket: true, promisedBody: promisedBody)
         let header = UnsafeRawBufferPointer(rebasing: receive[readIndex..<(readIndex + 4)])
         let length: Int
         switch ContainerMessage.payloadLength(header: header, maxPacketSize: maxPacketSize) {
         case .success(let value): length = value
         case .failure(let error): throw .protocolError(error)
         }
-        try fill(atLeast: 4 + length, timeout: timeout, startOfPacket: false)
+        try fill(atLeast: 4 + length, timeout: timeout, startOfPacket: false, promisedBody: promisedBody)
         let payload = UnsafeRawBufferPointer(rebasing: receive[(readIndex + 4)..<(readIndex + 4 + length)])
         if let tracer { tracer(false, UnsafeRawBufferPointer(rebasing: receive[readIndex..<(readIndex + 4 + length)])) }
         readIndex += 4 + length
@@ -107,7 +104,9 @@ public final class AJPConnection: @unchecked Sendable {
     }
 
     /// Ensures `count` bytes are buffered from `readIndex`, compacting first when needed.
-    private func fill(atLeast count: Int, timeout: Milliseconds, startOfPacket: Bool) throws(BackendFailure.Cause) {
+    private func fill(
+        atLeast count: Int, timeout: Milliseconds, startOfPacket: Bool, promisedBody: Int64
+    ) throws(BackendFailure.Cause) {
         if writeIndex - readIndex >= count { return }
         if readIndex > 0 {
             let pending = writeIndex - readIndex
@@ -121,7 +120,7 @@ public final class AJPConnection: @unchecked Sendable {
             let space = UnsafeMutableRawBufferPointer(rebasing: receive[writeIndex...])
             let received: Int
             do {
-                received = try stream.read(into: space, timeout: timeout, gathering: gatherTarget(space: space.count))
+                received = try stream.read(into: space, timeout: timeout, gathering: gatherTarget(space: space.count, promisedBody: promisedBody))
             } catch {
                 throw error == .timedOut ? .replyTimeout(timeout) : .transport(error)
             }
@@ -133,11 +132,11 @@ public final class AJPConnection: @unchecked Sendable {
         }
     }
 
-    /// The bytes a read into `space` free bytes may wait for: the promised body still to come,
+    /// The bytes a read into `space` free bytes may wait for: `promisedBody` still to come,
     /// and the END_RESPONSE after it (6 bytes), less what is buffered already (which holds at
     /// most that many body bytes), so the container is certain to send them unless it breaks
     /// its promise. 0 (take what comes) below `gatherThreshold`: too little to save a wake-up.
-    func gatherTarget(space: Int) -> Int {
+    func gatherTarget(space: Int, promisedBody: Int64) -> Int {
         guard promisedBody > 0 else { return 0 }
         let coming = promisedBody &+ Self.endResponseSize &- Int64(writeIndex - readIndex)
         let target = Int(clamping: min(coming, Int64(space)))
