@@ -150,7 +150,7 @@ static int host_flush_completed(void *rv)
         if (status != APR_SUCCESS || r->connection->aborted)
             return -1;
         if (content_filtered(r))
-            return 0;
+            return 1;
     }
     return host_flush(rv);
 }

@@ -32,6 +32,8 @@ final class HttpdClient: ClientSide {
     private var bodyLength: Int64?
     /// The whole body of a response with a Content-Length has been written (and flushed).
     private(set) var bodyComplete = false
+    /// The client has the whole response: its body was complete and flushed, no filter holds it.
+    private(set) var responseDelivered = false
     /// Body bytes the backend sent beyond its own Content-Length, dropped: written, they would
     /// reach the client after a complete response, where a keep-alive client reads them as the
     /// start of its next one (the caller says so in the log).
@@ -173,8 +175,15 @@ final class HttpdClient: ClientSide {
         guard let bodyLength, bytesWritten >= bodyLength else { return }
         self.bodyLength = nil
         bodyComplete = true
-        guard let flushCompleted = host.pointee.flush_completed else { return try flush() }
-        if flushCompleted(request) != 0 {
+        guard let flushCompleted = host.pointee.flush_completed else {
+            try flush()
+            responseDelivered = true
+            return
+        }
+        switch flushCompleted(request) {
+        case 0: responseDelivered = true
+        case 1: break  // a filter that may rewrite the body keeps it until EOS
+        default:
             failed = true
             throw .aborted
         }

@@ -95,6 +95,9 @@ enum RequestHandler {
                     route: report.route))
         }
         runtime.maintainOnRequest(now: SystemClock.now())
+        // The client has everything: what is left (httpd's access log, the look for the
+        // connection's next request) can wait for threads that want this CPU (§5.1).
+        if httpd.responseDelivered { Scheduler.yieldToWaitingThreads() }
         return report.httpStatus
     }
 }

@@ -163,7 +163,7 @@ typedef struct sjk_request_host {
     /* The write that completes a body of known length: flush it to the client, unless a filter
        that may rewrite the body (DEFLATE, INCLUDES, …) still holds it once it has seen the
        body's first bytes; that filter then finishes at EOS and Content-Length stays computable.
-       0, or -1 when the client is gone. */
+       0 when flushed, 1 when a filter holds the body, -1 when the client is gone. */
     int (*flush_completed)(void *r);
     /* ap_add_common_vars: REMOTE_ADDR, HTTP_*, SERVER_NAME, DOCUMENT_ROOT … into
        r->subprocess_env (for JkEnvVar, as mod_jk). */
