@@ -475,8 +475,12 @@ static int handler(request_rec *r)
     const apr_array_header_t *arr;
     const apr_table_entry_t *elts;
     sjk_header *headers;
-    int i, rc;
-    if (!r->handler || strcmp(r->handler, JK_HANDLER))
+    int i, rc, directory;
+    if (!r->handler)
+        return DECLINED;
+    /* A directory without an index file: Swift decides (JkOptions +ForwardDirectories). */
+    directory = !strcmp(r->handler, DIR_MAGIC_TYPE);
+    if (!directory && strcmp(r->handler, JK_HANDLER))
         return DECLINED;
     conf = server_conf(r->server);
     if (!conf->runtime)
@@ -525,6 +529,7 @@ static int handler(request_rec *r)
     view.canonical_port = r->server->port ? r->server->port : ap_default_port(r);
     view.server_description = ap_get_server_description();
     view.env_count = env_count(r);
+    view.directory = directory;
     rc = sjk_handle(&view, conf->runtime);
     return rc == 0 ? OK : rc;
 }

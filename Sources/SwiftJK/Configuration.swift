@@ -64,7 +64,7 @@ final class Configuration: @unchecked Sendable {
     static let unimplementedDirectives: Set<String> = []
 
     /// JkOptions accepted for compatibility whose behaviour is not built yet.
-    static let unimplementedOptions: Set<String> = ["ForwardDirectories"]
+    static let unimplementedOptions: Set<String> = []
 
     static func unimplementedDirectiveWarnings(_ servers: [RawServer]) -> [ConfigDiagnostic] {
         servers.flatMap { server in

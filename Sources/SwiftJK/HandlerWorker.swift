@@ -31,7 +31,8 @@ enum HandlerWorker {
             return (name, extensions)
         }
         if log.enabled(.debug) {
-            log.debug("\(v.uri.map { String(cString: $0) } ?? ""): handler jakarta-servlet without a worker (no JkMount, no \(indicator)); declined")
+            let handler = v.directory != 0 ? "httpd/unix-directory (ForwardDirectories)" : "jakarta-servlet"
+            log.debug("\(v.uri.map { String(cString: $0) } ?? ""): handler \(handler) without a worker (no JkMount, no \(indicator)); declined")
         }
         return (nil, nil)
     }

@@ -217,6 +217,8 @@ typedef struct sjk_request_view {
     int env_count;                  /* entries in r->subprocess_env: 0 spares every get_env */
     const char *mapped_uri;         /* r->uri once translate_name normalised it (path parameters
                                        and dot segments removed), else NULL */
+    int directory;                  /* 1: the handler is httpd/unix-directory (a directory that
+                                       mod_dir found no index file for), not jakarta-servlet */
 } sjk_request_view;
 
 /* Result codes of sjk_translate. */
