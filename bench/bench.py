@@ -699,8 +699,10 @@ Reproduce with `make bench` (about 25 minutes; results also in `bench/results/la
   and CPU at equal load, with the machine not saturated. The other cells are closed loops that
   saturate it and compare capacity. There, SwiftJK's early flush (docs/architecture.md §5.1)
   often lets httpd serve a keep-alive connection's next request on the same thread: more req/s,
-  less CPU and a lower p50, while the requests that still go through the event MPM's listener
-  wait longer for a CPU, so p99 can end above mod_jk's at 30 % more req/s.
+  less CPU and a lower p50. Threads that no longer sleep between requests would run until
+  preempted and leave the others a time slice behind (p99 above mod_jk's); each yields the CPU
+  once its client has the whole response (same section), which brought the null backends' p99
+  to or below mod_jk's.
 
 """ + table + "\n"
 
