@@ -88,7 +88,7 @@ struct RequestEncoder: ForwardRequestSource {
         writer.part = .requestAttribute(index: attribute)
         writer.putByte(AJPAttribute.requestAttribute.rawValue)
         writer.putString(static: "AJP_REMOTE_PORT")
-        writer.putDecimalString(facts.remotePort)
+        if let indicated = facts.indicatedRemotePort { writer.putString(indicated) } else { writer.putDecimalString(facts.remotePort) }
         attribute += 1
         writer.part = .requestAttribute(index: attribute)
         writer.putByte(AJPAttribute.requestAttribute.rawValue)

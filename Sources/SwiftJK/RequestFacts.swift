@@ -55,7 +55,8 @@ final class RequestFacts: @unchecked Sendable {
         return found ? unparsedPath : ""
     }
     var remotePort: Int
-    var localPort: Int
+    /// `JkRemotePortIndicator`'s value, sent as it is (mod_jk forwards the text, not a number).
+    var indicatedRemotePort: String?
     var serverPort: Int
     var isSSL: Bool
     var remoteUser: String?
@@ -115,7 +116,6 @@ final class RequestFacts: @unchecked Sendable {
         self.remoteHostText = RequestText(nil as String?)
         self.remotePort = remotePort
         self.localAddressText = RequestText(localAddress)
-        self.localPort = serverPort
         self.serverNameText = RequestText(serverName)
         self.serverPort = serverPort
         self.isSSL = false
@@ -147,6 +147,34 @@ final class RequestFacts: @unchecked Sendable {
         if spells(pointer, "HTTP/1.1") { return "HTTP/1.1" }
         if spells(pointer, "HTTP/1.0") { return "HTTP/1.0" }
         return nil
+    }
+
+    /// A port from `JkLocalPortIndicator`'s variable as mod_jk reads it: C's `atoi` (leading
+    /// blanks, a sign, the digits up to the first other character; none: 0), kept to 16 bits
+    /// (`-5` is 65531, `70000` is 4464). Seen with Debian's mod_jk 1.2.48: `8082abc` is sent as
+    /// 8082 and `abc` as 0, where parsing strictly and falling back to the real port would
+    /// send Tomcat another port than mod_jk does.
+    static func portAsModJKReadsIt(_ text: String) -> Int {
+        var bytes = text.utf8.drop { $0 == 0x20 || (0x09...0x0D).contains($0) }
+        var negative = false
+        if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            bytes = bytes.dropFirst()
+        }
+        var value = 0  // strtol's long, saturating as it does
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+            let digit = Int(byte - UInt8(ascii: "0"))
+            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowSum) = times.addingReportingOverflow(digit)
+            if overflowTimes || overflowSum {
+                value = Int.max
+                break
+            }
+            value = sum
+        }
+        let long = negative ? (value == Int.max ? Int.min : -value) : value
+        return Int(UInt16(truncatingIfNeeded: Int32(truncatingIfNeeded: long)))
     }
 
     /// Whether the C string is exactly `literal`.
@@ -188,10 +216,10 @@ final class RequestFacts: @unchecked Sendable {
         }
         remoteAddressText = indicated(environment[keys.remoteAddr], else: remote)
         remoteHostText = indicated(environment[keys.remoteHost], else: v.remote_host)
-        remotePort = environment[keys.remotePort].flatMap { Int($0) } ?? port
-        let indicatedLocalPort = environment[keys.localPort].flatMap { Int($0) }
+        remotePort = port
+        indicatedRemotePort = environment[keys.remotePort]
+        let indicatedLocalPort = environment[keys.localPort].map { Self.portAsModJKReadsIt($0) }
         localAddressText = indicated(environment[keys.localAddr], else: v.local_addr)
-        localPort = indicatedLocalPort ?? Int(v.local_port)
         serverNameText = indicated(environment[keys.localName], else: v.server_name)
         // JkLocalPortIndicator overrides the port Tomcat sees (AJP has one port field).
         serverPort = indicatedLocalPort ?? Int(v.server_port)
