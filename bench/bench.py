@@ -702,7 +702,7 @@ Reproduce with `make bench` (about 25 minutes; results also in `bench/results/la
   less CPU and a lower p50. Threads that no longer sleep between requests would run until
   preempted and leave the others a time slice behind (p99 above mod_jk's); each yields the CPU
   once its client has the whole response (same section), which brought the null backends' p99
-  to or below mod_jk's.
+  close to or below mod_jk's.
 
 """ + table + "\n"
 

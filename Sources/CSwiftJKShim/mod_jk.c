@@ -484,7 +484,10 @@ static int handler(request_rec *r)
         return DECLINED;
     conf = server_conf(r->server);
     if (!conf->runtime)
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return directory ? DECLINED : HTTP_INTERNAL_SERVER_ERROR;
+    /* Before anything answers for the request (ap_setup_client_block can: 413, 501). */
+    if (directory && !sjk_forwards_directories(conf->runtime, conf->index))
+        return DECLINED;
     rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
     if (rc != OK)
         return rc;

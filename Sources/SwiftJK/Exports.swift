@@ -89,6 +89,14 @@ import JKPosix
     return Translate.map(view, runtime: child, workerIndex: workerIndex, ruleIndex: ruleIndex)
 }
 
+@c public func sjk_forwards_directories(_ runtime: UnsafeMutableRawPointer?, _ serverIndex: Int32) -> Int32 {
+    guard let runtime else { return 0 }
+    let servers = Unmanaged<Runtime>.fromOpaque(runtime).takeUnretainedValue().configuration.servers
+    let index = Int(serverIndex)
+    guard index >= 0, index < servers.count else { return 0 }
+    return servers[index].options.contains(.forwardDirectories) ? 1 : 0
+}
+
 @c public func sjk_handle(_ view: UnsafePointer<sjk_request_view>?, _ runtime: UnsafeMutableRawPointer?) -> Int32 {
     guard let view, let runtime else { return 500 }
     let child = Unmanaged<Runtime>.fromOpaque(runtime).takeUnretainedValue()

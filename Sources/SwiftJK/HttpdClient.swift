@@ -265,6 +265,7 @@ final class HttpdClient: ClientSide {
         bytesWritten = 0
         bodyLength = nil
         bodyComplete = false
+        responseDelivered = false
         bytesBeyondLength = 0
     }
 

@@ -31,7 +31,7 @@ extension ForwardRequest {
         }
         var named: [Header] = []
         if let sslProtocol = facts.ssl?.sslProtocol { named.append(Header("AJP_SSL_PROTOCOL", sslProtocol)) }
-        named.append(Header("AJP_REMOTE_PORT", String(facts.remotePort)))
+        named.append(Header("AJP_REMOTE_PORT", facts.indicatedRemotePort ?? String(facts.remotePort)))
         named.append(Header("AJP_LOCAL_ADDR", facts.localAddress))
         attributes.requestAttributes = named + facts.environmentAttributes
         self.init(

@@ -255,6 +255,10 @@ void sjk_child_release(void *runtime);
    status (400) to refuse. */
 int sjk_translate(const sjk_translate_view *view, void *runtime, int *worker_index, int *rule_index);
 
+/* handler, for a directory without an index file (httpd/unix-directory): 1 when the server's
+   JkOptions take such directories (+ForwardDirectories), else 0 (decline at once). */
+int sjk_forwards_directories(void *runtime, int server_index);
+
 /* handler: serves a request mapped to a worker. Returns 0 (OK: response written) or an HTTP
    status for httpd to answer with (503, 502, 504, 413, 400, 500). */
 int sjk_handle(const sjk_request_view *view, void *runtime);
