@@ -27,11 +27,9 @@ enum RequestHandler {
             log.debug("\((v.uri.map { String(cString: $0) } ?? "")): no-jk is set; declined")
             return Int32(SJK_DECLINED)
         }
-        // A directory mod_dir found no index file for is taken only with +ForwardDirectories,
-        // and then, as in mod_jk 1.2.48, only by a worker the request names (JkWorkerIndicator).
-        if v.directory != 0 && !server.options.contains(.forwardDirectories) {
-            return Int32(SJK_DECLINED)
-        }
+        // A directory mod_dir found no index file for (the shim passes it on only with
+        // +ForwardDirectories: sjk_forwards_directories) goes, as in mod_jk 1.2.48, only to a
+        // worker the request names (JkWorkerIndicator).
         // Which worker: from translate_name, else (SetHandler jakarta-servlet) as mod_jk does.
         var planIndex = Int(v.worker_index)
         var extensions: MountExtensions?
